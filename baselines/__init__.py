@@ -1,0 +1,1 @@
+"""Reference models, one module each; importing the package registers them."""
