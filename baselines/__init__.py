@@ -1,1 +1,3 @@
 """Reference models, one module each; importing the package registers them."""
+
+from baselines import sklearn_fusion  # noqa: F401

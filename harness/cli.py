@@ -1,0 +1,241 @@
+"""The ``mmrepro`` command line. User mistakes print one clear message and exit with code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from harness.errors import UserError
+
+log = logging.getLogger("harness")
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seeds {text!r}: expected integers like 0,1,2") from None
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from harness.data.store import dataset_available
+    from harness.tasks import TASKS
+
+    rows = []
+    for name in TASKS:
+        t = TASKS.get(name)
+        rows.append([t.display_name, t.version, t.dataset, t.target_kind, ",".join(t.modalities),
+                     t.primary_metric, "yes" if dataset_available(t.dataset) else "prepare first"])
+    _out(tabulate(rows, headers=["task", "v", "dataset", "target", "modalities", "primary", "data"]))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from harness.models import get_model, list_models
+
+    rows = [[m, ",".join(get_model(m).target_kinds), get_model(m).description] for m in list_models()]
+    _out(tabulate(rows, headers=["model", "targets", "description"]))
+    return 0
+
+
+def _write_leaderboards(boards, results: Path) -> None:
+    from harness.report.render import render
+
+    folder = results / "leaderboards"
+    folder.mkdir(parents=True, exist_ok=True)
+    for board in boards:
+        for fmt, ext in (("md", "md"), ("latex", "tex"), ("csv", "csv"), ("json", "json")):
+            (folder / f"{board.task.name}.{ext}").write_text(render(board, fmt))
+
+
+def _boards(task_names: list[str], results: Path):
+    from harness.report.leaderboard import build_leaderboard, current_records
+    from harness.runs.runner import data_fingerprint
+    from harness.runs.store import iter_records
+    from harness.tasks import get_task
+
+    boards = []
+    for name in task_names:
+        task = get_task(name)
+        records = current_records(task, [r for _, r in iter_records(results, name)], data_fingerprint(task.dataset))
+        boards.append(build_leaderboard(task, records))
+    return boards
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.models import parse_overrides
+    from harness.report.render import render
+    from harness.runs.runner import plan_run
+    from harness.sweep.execute import execute_all
+    from harness.tasks import get_task
+
+    task = get_task(args.task)
+    overrides = parse_overrides(args.set)
+    specs = [plan_run(task, model, seed, overrides) for model in args.model for seed in args.seeds]
+    records = execute_all(specs, args.results, force=args.force)
+    for record in records:
+        state = "cached" if record["cached"] else record["status"]
+        extra = f" ({record['reason']})" if record["status"] != "ok" else ""
+        log.info("%s %s/%s seed %s: %s%s", record["run_id"], record["spec"]["task"], record["spec"]["model"],
+                 record["spec"]["seed"], state, extra)
+    _out(render(_boards([task.name], args.results)[0], args.format))
+    return 1 if any(r["status"] != "ok" for r in records) else 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from harness.report.render import render
+    from harness.sweep.execute import execute_all
+    from harness.sweep.suite import SUITES, plan_suite
+
+    suite = SUITES.get(args.suite)
+    plan = plan_suite(suite, args.seeds)
+    if args.task:
+        from harness.tasks import get_task
+
+        get_task(args.task)
+        plan.specs = [s for s in plan.specs if s.task == args.task]
+        plan.unavailable = {t: h for t, h in plan.unavailable.items() if t == args.task}
+    records = execute_all(plan.specs, args.results, force=args.force)
+    boards = _boards(plan.tasks, args.results)
+    _write_leaderboards(boards, args.results)
+    for board in boards:
+        _out(render(board, args.format))
+    for task, hint in plan.unavailable.items():
+        _out(f"{task}: not run: data unavailable. {hint}")
+    cached = sum(r["cached"] for r in records)
+    log.info("%d runs: %d cached, %d run now, %d failed", len(records), cached, len(records) - cached,
+             sum(r["status"] != "ok" for r in records))
+    return 1 if any(r["status"] != "ok" for r in records) else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from harness.report.compare import compare_models
+    from harness.report.leaderboard import current_records
+    from harness.runs.runner import data_fingerprint
+    from harness.runs.store import iter_records
+    from harness.tasks import get_task
+
+    task = get_task(args.task)
+    records = current_records(task, [r for _, r in iter_records(args.results, task.name)],
+                              data_fingerprint(task.dataset))
+    table = compare_models(task, records, args.a, args.b, args.results)
+    _out(f"{args.a} - {args.b} on {task.display_name} ({task.splits.report}), metric {task.primary_metric}")
+    _out(tabulate(table, headers="keys", showindex=False, floatfmt=".4f"))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from harness.runs.store import find_record
+
+    path, record = find_record(args.results, args.run_id)
+    record.pop("history", None)
+    _out(f"{path}\n" + json.dumps(record, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from harness.data import store
+    from harness.data.sources import DATASETS
+
+    if args.data_cmd == "prepare":
+        manifest = store.prepare(args.name, Path(args.source))
+        _out(f"prepared {args.name} ({manifest['fingerprint']}) under {store.data_root() / args.name}: "
+             + ", ".join(f"{k} {v}" for k, v in manifest["splits"].items()))
+    elif args.data_cmd == "list":
+        rows = []
+        for name in DATASETS:
+            source = DATASETS.get(name)
+            state = "embedded" if source.embedded else ("prepared" if store.is_prepared(name) else "not prepared")
+            rows.append([name, state, source.description])
+        _out(tabulate(rows, headers=["dataset", "state", "description"]))
+    elif args.data_cmd == "info":
+        DATASETS.get(args.name)
+        _out(json.dumps(store.read_manifest(args.name), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from harness.report.render import FORMATS
+
+    parser = argparse.ArgumentParser(prog="mmrepro", description=__doc__)
+    parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
+    parser.add_argument("--include-path", type=Path, action="append", default=[],
+                        help="folder of extra task/suite TOML files (repeatable)")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("tasks", help="list tasks").set_defaults(fn=cmd_tasks)
+    sub.add_parser("models", help="list models").set_defaults(fn=cmd_models)
+
+    run = sub.add_parser("run", help="run task x model(s) x seeds (cached)")
+    run.add_argument("--task", required=True)
+    run.add_argument("--model", required=True, action="append", help="repeatable")
+    run.add_argument("--seeds", type=_seeds, default=(0, 1, 2))
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model setting")
+    run.add_argument("--force", action="store_true", help="rerun even if a finished record exists")
+    run.add_argument("--format", choices=FORMATS, default="md")
+    run.set_defaults(fn=cmd_run)
+
+    board = sub.add_parser("leaderboard", help="run a suite (cached) and print its leaderboards")
+    board.add_argument("--suite", default="default")
+    board.add_argument("--task")
+    board.add_argument("--seeds", type=_seeds)
+    board.add_argument("--format", choices=FORMATS, default="md")
+    board.add_argument("--force", action="store_true")
+    board.set_defaults(fn=cmd_leaderboard)
+
+    compare = sub.add_parser("compare", help="paired statistics of model A vs model B on a task")
+    compare.add_argument("--task", required=True)
+    compare.add_argument("a")
+    compare.add_argument("b")
+    compare.set_defaults(fn=cmd_compare)
+
+    show = sub.add_parser("show", help="print one run record")
+    show.add_argument("run_id")
+    show.set_defaults(fn=cmd_show)
+
+    data = sub.add_parser("data", help="prepare and inspect datasets")
+    data_sub = data.add_subparsers(dest="data_cmd", required=True)
+    prep = data_sub.add_parser("prepare", help="convert a source into the prepared Arrow cache")
+    prep.add_argument("name")
+    prep.add_argument("--from", dest="source", required=True)
+    data_sub.add_parser("list", help="list datasets and their state")
+    info = data_sub.add_parser("info", help="print a prepared dataset's manifest")
+    info.add_argument("name")
+    data.set_defaults(fn=cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    try:
+        from harness.sweep.suite import include_suites
+        from harness.tasks import include_tasks
+
+        for folder in args.include_path:
+            include_tasks(folder)
+            include_suites(folder)
+        return args.fn(args)
+    except UserError as err:
+        sys.stderr.write(f"mmrepro: error: {err}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

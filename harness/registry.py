@@ -1,0 +1,54 @@
+"""One registry class for tasks, models, datasets and suites: lookup by name with "did you mean".
+
+Why one class: every kind of named thing is found the same way from the CLI and the code, and a
+typo always gets the same helpful message listing the valid choices.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+from harness.errors import UserError
+
+T = TypeVar("T")
+
+
+class UnknownNameError(UserError, KeyError):
+    """Raised for a name that is not registered; the message lists the valid choices."""
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return str(self.args[0])
+
+
+class Registry(Generic[T]):
+    """Name -> object map that refuses duplicate names and suggests close matches for typos."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def add(self, name: str, item: T, *, replace: bool = False) -> T:
+        if name in self._items and not replace:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._items[name] = item
+        return item
+
+    def get(self, name: str) -> T:
+        try:
+            return self._items[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, self._items, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            choices = ", ".join(sorted(self._items)) or "(none registered)"
+            raise UnknownNameError(f"unknown {self.kind} {name!r}.{hint} Valid choices: {choices}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._items))
+
+    def names(self) -> list[str]:
+        return sorted(self._items)

@@ -1,0 +1,97 @@
+"""Task specs: what is measured, on which data, selected and reported on which splits.
+
+A task is data, not code (one TOML file each). ``spec_hash`` covers every field but the version;
+``tests/tasks/test_task_versions.py`` fails when a hash changes without a version bump, so numbers
+from different definitions of a task can never share a run key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from harness.errors import UserError
+
+TargetKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval"]
+TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval")
+
+
+@dataclass(frozen=True)
+class SplitProtocol:
+    """Which split trains, which selects (early stopping, hyper-parameters) and which is reported."""
+
+    train: str = "train"
+    select: str = "valid"
+    report: str = "test"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    version: int
+    description: str
+    dataset: str
+    modalities: tuple[str, ...]
+    target_kind: TargetKind
+    metrics: tuple[str, ...]
+    primary_metric: str
+    citation: str
+    splits: SplitProtocol = field(default_factory=SplitProtocol)
+    num_classes: int | None = None
+    synthetic: bool = False
+
+    @property
+    def higher_is_better(self) -> bool:
+        from harness.metrics.registry import get_metric
+
+        return get_metric(self.primary_metric).higher_is_better
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} (SYNTHETIC)" if self.synthetic else self.name
+
+    def spec_hash(self) -> str:
+        fields = asdict(self)
+        fields.pop("version")
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _check(spec: TaskSpec, origin: str) -> None:
+    from harness.metrics.registry import get_metric
+
+    problems = []
+    if spec.target_kind not in TARGET_KINDS:
+        problems.append(f"target_kind {spec.target_kind!r} is not one of {TARGET_KINDS}")
+    if spec.primary_metric not in spec.metrics:
+        problems.append(f"primary_metric {spec.primary_metric!r} is not in metrics {list(spec.metrics)}")
+    if spec.splits.select == spec.splits.report:
+        problems.append(f"select and report split are both {spec.splits.report!r}; selection on the "
+                        "reported split is not allowed")
+    if spec.target_kind in ("single-label", "binary") and not spec.num_classes:
+        problems.append("classification tasks need num_classes")
+    if problems:
+        raise UserError(f"task file {origin}: " + "; ".join(problems))
+    for metric in spec.metrics:
+        get_metric(metric)  # raises with the valid choices
+
+
+def load_task_file(path: Path) -> TaskSpec:
+    """Parse and validate one task TOML; errors name the file and the field."""
+    try:
+        raw = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise UserError(f"cannot read task file {path}: {err}") from err
+    raw["splits"] = SplitProtocol(**raw.get("splits", {}))
+    for key in ("modalities", "metrics"):
+        raw[key] = tuple(raw.get(key, ()))
+    try:
+        spec = TaskSpec(**raw)
+    except TypeError as err:
+        raise UserError(f"task file {path}: {err}") from err
+    _check(spec, str(path))
+    return spec
