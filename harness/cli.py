@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -11,6 +12,9 @@ from pathlib import Path
 from harness.errors import UserError
 
 log = logging.getLogger("harness")
+
+# Each area owns its sub-commands in its own module, exposing ``add_commands(subparsers)``.
+COMMAND_MODULES = ("harness.data.commands",)
 
 
 def _seeds(text: str) -> tuple[int, ...]:
@@ -146,29 +150,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_data(args: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
-    from harness.data import store
-    from harness.data.sources import DATASETS
-
-    if args.data_cmd == "prepare":
-        manifest = store.prepare(args.name, Path(args.source))
-        _out(f"prepared {args.name} ({manifest['fingerprint']}) under {store.data_root() / args.name}: "
-             + ", ".join(f"{k} {v}" for k, v in manifest["splits"].items()))
-    elif args.data_cmd == "list":
-        rows = []
-        for name in DATASETS:
-            source = DATASETS.get(name)
-            state = "embedded" if source.embedded else ("prepared" if store.is_prepared(name) else "not prepared")
-            rows.append([name, state, source.description])
-        _out(tabulate(rows, headers=["dataset", "state", "description"]))
-    elif args.data_cmd == "info":
-        DATASETS.get(args.name)
-        _out(json.dumps(store.read_manifest(args.name), indent=2))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     from harness.report.render import FORMATS
 
@@ -208,15 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id")
     show.set_defaults(fn=cmd_show)
 
-    data = sub.add_parser("data", help="prepare and inspect datasets")
-    data_sub = data.add_subparsers(dest="data_cmd", required=True)
-    prep = data_sub.add_parser("prepare", help="convert a source into the prepared Arrow cache")
-    prep.add_argument("name")
-    prep.add_argument("--from", dest="source", required=True)
-    data_sub.add_parser("list", help="list datasets and their state")
-    info = data_sub.add_parser("info", help="print a prepared dataset's manifest")
-    info.add_argument("name")
-    data.set_defaults(fn=cmd_data)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub)
     return parser
 
 
