@@ -39,7 +39,8 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except KeyError:
-            close = [k for k in self._items if name and name in k][:3] or difflib.get_close_matches(name, self._items, n=3, cutoff=0.5)
+            substring = [k for k in self._items if name and name in k]
+            close = substring[:3] or difflib.get_close_matches(name, self._items, n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             choices = ", ".join(sorted(self._items)) or "(none registered)"
             raise UnknownNameError(f"unknown {self.kind} {name!r}.{hint} Valid choices: {choices}") from None
