@@ -77,7 +77,10 @@ def _check(spec: TaskSpec, origin: str) -> None:
     if problems:
         raise UserError(f"task file {origin}: " + "; ".join(problems))
     for metric in spec.metrics:
-        get_metric(metric)  # raises with the valid choices
+        try:
+            get_metric(metric)
+        except KeyError as err:
+            raise UserError(f"task file {origin}: {err}") from None
 
 
 def load_task_file(path: Path) -> TaskSpec:

@@ -1,0 +1,25 @@
+# Two entry points on a fresh machine: `make demo` (main job) and `make test` (lint + tests).
+# Both bootstrap .venv first. torch is installed as the pinned local CPU wheel before the package,
+# so the package's own range (torch>=2.2) is already satisfied and no CUDA build is downloaded.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mmrepro leaderboard
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_default_suite.py

@@ -1,0 +1,77 @@
+"""Task specs: every built-in spec is valid, and a changed spec must carry a bumped version."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from harness.errors import UserError
+from harness.registry import UnknownNameError
+from harness.tasks import TASKS, get_task
+from harness.tasks.spec import load_task_file
+
+LOCK = Path(__file__).with_name("task_lock.json")
+
+
+@pytest.mark.parametrize("name", TASKS.names())
+def test_builtin_spec_is_consistent(name: str) -> None:
+    spec = get_task(name)
+    assert spec.primary_metric in spec.metrics
+    assert spec.splits.select != spec.splits.report, "test must never be the selection split"
+
+
+@pytest.mark.parametrize("name", TASKS.names())
+def test_changed_spec_bumps_version(name: str) -> None:
+    lock = json.loads(LOCK.read_text())
+    assert name in lock, f"new task {name}: run `python tests/tasks/update_task_lock.py`"
+    spec = get_task(name)
+    if spec.spec_hash() != lock[name]["hash"]:
+        assert spec.version > lock[name]["version"], f"{name} changed: bump its version"
+
+
+def test_spec_hash_covers_every_field_but_version() -> None:
+    spec = get_task("digits-views")
+    assert replace(spec, version=99).spec_hash() == spec.spec_hash()
+    assert replace(spec, metrics=("accuracy",), primary_metric="accuracy").spec_hash() != spec.spec_hash()
+    assert replace(spec, splits=replace(spec.splits, description="x")).spec_hash() != spec.spec_hash()
+
+
+def test_unknown_task_suggests_close_name() -> None:
+    with pytest.raises(UnknownNameError, match="Did you mean 'digits-views'"):
+        get_task("digits")
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "t.toml"
+    path.write_text(body)
+    return path
+
+
+BASE = """name = "x"
+version = 1
+description = "d"
+dataset = "digits"
+modalities = ["left"]
+target_kind = "single-label"
+num_classes = 10
+citation = "c"
+"""
+
+
+def test_selection_on_report_split_is_refused(tmp_path: Path) -> None:
+    body = BASE + 'metrics = ["accuracy"]\nprimary_metric = "accuracy"\n[splits]\nselect = "test"\nreport = "test"\n'
+    with pytest.raises(UserError, match="selection on the reported split"):
+        load_task_file(_write(tmp_path, body))
+
+
+def test_primary_metric_must_be_in_suite(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="primary_metric"):
+        load_task_file(_write(tmp_path, BASE + 'metrics = ["accuracy"]\nprimary_metric = "macro_f1"\n'))
+
+
+def test_unknown_metric_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="accuracy"):
+        load_task_file(_write(tmp_path, BASE + 'metrics = ["acc"]\nprimary_metric = "acc"\n'))
