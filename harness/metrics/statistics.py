@@ -103,10 +103,13 @@ def _check_confidence(confidence: float) -> None:
 def sample_std(values: np.ndarray) -> float:
     """Sample standard deviation (``ddof=1``); nan for a single value, where it is undefined.
 
-    nan rather than 0 so a single-seed result is never mistaken for a perfectly stable one.
+    nan rather than 0 so a single-seed result is never mistaken for a perfectly stable one. Exactly 0 when
+    all values are equal (``np.std`` can leave rounding residue of the mean there).
     """
     v = _values(values)
-    return float(np.std(v, ddof=1)) if v.size > 1 else float("nan")
+    if v.size < 2:
+        return float("nan")
+    return 0.0 if np.ptp(v) == 0 else float(np.std(v, ddof=1))
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
@@ -119,6 +122,8 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     if v.size < 2:
         return float("nan"), float("nan")
     m, s = float(np.mean(v)), sample_std(v)
+    if s == 0.0:
+        return m, m
     half = float(stats.t.ppf((1.0 + confidence) / 2.0, df=v.size - 1)) * s / np.sqrt(v.size)
     return m - half, m + half
 
