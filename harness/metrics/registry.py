@@ -93,6 +93,7 @@ def _from_scores(metric: Callable[[np.ndarray, np.ndarray], float], n_classes: i
     def fn(y_true: np.ndarray, y_output: np.ndarray) -> float:
         return metric(*_predicted_labels(y_true, y_output, n_classes))
 
+    fn.__name__ = fn.__qualname__ = f"{metric.__name__}_from_scores"
     fn.__doc__ = f"{metric.__name__} of the argmax of class scores of shape (n, C)."
     return fn
 
@@ -101,6 +102,7 @@ def _recall_at(k: int) -> MetricFn:
     def fn(y_true: np.ndarray, y_output: np.ndarray) -> float:
         return retrieval.recall_at_k(y_output, k, targets=y_true)
 
+    fn.__name__ = fn.__qualname__ = f"recall_at_{k}"
     fn.__doc__ = f"R@{k} of a (n_query, n_gallery) similarity matrix; y_true = ground-truth gallery index."
     return fn
 
