@@ -150,6 +150,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def include_path(folder: Path) -> None:
+    """Register user-defined TOML files: a file with ``[[group]]`` tables is a suite, any other a task."""
+    import tomllib
+
+    from harness.sweep.suite import SUITES, load_suite_file
+    from harness.tasks import TASKS
+    from harness.tasks.spec import load_task_file
+
+    if not Path(folder).is_dir():
+        raise UserError(f"--include-path {folder} is not a folder")
+    for path in sorted(Path(folder).rglob("*.toml")):
+        try:
+            is_suite = "group" in tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as err:
+            raise UserError(f"cannot parse {path}: {err}") from err
+        if is_suite:
+            suite = load_suite_file(path)
+            SUITES.add(suite.name, suite, replace=True)
+        else:
+            spec = load_task_file(path)
+            TASKS.add(spec.name, spec, replace=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from harness.report.render import FORMATS
 
@@ -199,12 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     try:
-        from harness.sweep.suite import include_suites
-        from harness.tasks import include_tasks
-
         for folder in args.include_path:
-            include_tasks(folder)
-            include_suites(folder)
+            include_path(folder)
         return args.fn(args)
     except UserError as err:
         sys.stderr.write(f"mmrepro: error: {err}\n")

@@ -35,6 +35,9 @@ class Registry(Generic[T]):
         self._items[name] = item
         return item
 
+    def remove(self, name: str) -> None:
+        del self._items[name]
+
     def get(self, name: str) -> T:
         try:
             return self._items[name]
