@@ -1,4 +1,4 @@
-"""``mmrepro data ...``: prepare, list and inspect datasets."""
+"""``mmrepro data ...``: prepare, list, inspect, verify and export datasets."""
 
 from __future__ import annotations
 
@@ -7,9 +7,23 @@ import json
 import sys
 from pathlib import Path
 
+from harness.errors import UserError
+
 
 def _out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _options(pairs: list[str] | None, nonfinite: str | None) -> dict[str, str]:
+    options = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--option {pair!r}: expected KEY=VALUE, e.g. --option limit=100")
+        options[key.strip()] = value.strip()
+    if nonfinite:
+        options["nonfinite"] = nonfinite
+    return options
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -19,19 +33,36 @@ def cmd_data(args: argparse.Namespace) -> int:
     from harness.data.sources import DATASETS
 
     if args.data_cmd == "prepare":
-        manifest = store.prepare(args.name, Path(args.source))
+        manifest = store.prepare(args.name, Path(args.source) if args.source else None,
+                                 options=_options(args.option, args.nonfinite), fmt=args.format,
+                                 download=args.download)
         _out(f"prepared {args.name} ({manifest['fingerprint']}) under {store.data_root() / args.name}: "
              + ", ".join(f"{k} {v}" for k, v in manifest["splits"].items()))
     elif args.data_cmd == "list":
         rows = []
-        for name in DATASETS:
-            source = DATASETS.get(name)
-            state = "embedded" if source.embedded else ("prepared" if store.is_prepared(name) else "not prepared")
-            rows.append([name, state, source.description])
+        for name in sorted(set(DATASETS) | set(store.prepared_names())):
+            source = DATASETS.get(name) if name in DATASETS else None
+            if source and source.embedded:
+                state = "embedded"
+            else:
+                state = "prepared" if store.is_prepared(name) else "not prepared"
+            rows.append([name, state, source.description if source else "(prepared, not registered here)"])
         _out(tabulate(rows, headers=["dataset", "state", "description"]))
     elif args.data_cmd == "info":
-        DATASETS.get(args.name)
         _out(json.dumps(store.read_manifest(args.name), indent=2))
+    elif args.data_cmd == "verify":
+        problems = store.verify(args.name)
+        for problem in problems:
+            _out(f"{args.name}: {problem}")
+        if problems:
+            _out(f"{args.name}: NOT intact; prepare it again with: mmrepro data prepare {args.name} --from PATH")
+            return 1
+        _out(f"{args.name}: intact (sources re-hashed, prepared fingerprint matches)")
+    elif args.data_cmd == "export":
+        from harness.data import mmsa_pickle
+
+        path = mmsa_pickle.write(store.load_dataset(args.name), Path(args.to))
+        _out(f"wrote {args.name} in MMSA pickle layout to {path}")
     return 0
 
 
@@ -40,8 +71,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     data_sub = data.add_subparsers(dest="data_cmd", required=True)
     prep = data_sub.add_parser("prepare", help="convert a source into the prepared Arrow cache")
     prep.add_argument("name")
-    prep.add_argument("--from", dest="source", required=True)
+    prep.add_argument("--from", dest="source", help="file or folder holding the source as published")
+    prep.add_argument("--download", action="store_true", help="fetch the public copy (checksum-verified) first")
+    prep.add_argument("--format", choices=["generic"], help="generic: your own npz/parquet/HF folder + dataset.toml")
+    prep.add_argument("--nonfinite", choices=["error", "zero"],
+                      help="NaN/inf in features: refuse (default) or set to 0, counted in the manifest")
+    prep.add_argument("--option", action="append", metavar="KEY=VALUE", help="reader option (repeatable)")
     data_sub.add_parser("list", help="list datasets and their state")
     info = data_sub.add_parser("info", help="print a prepared dataset's manifest")
     info.add_argument("name")
+    verify = data_sub.add_parser("verify", help="re-hash a prepared dataset's sources and data")
+    verify.add_argument("name")
+    export = data_sub.add_parser("export", help="write a dataset in MMSA's pickle layout (e.g. synth_msa)")
+    export.add_argument("name")
+    export.add_argument("--to", required=True, help="output .pkl path")
     data.set_defaults(fn=cmd_data)

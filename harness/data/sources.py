@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
-from harness.data import embedded, mfeat, synthetic_msa
+from harness.data import embedded, mfeat, mmsa_pickle, synthetic_msa
 from harness.data.dataset import MultimodalDataset
+from harness.data.read_result import ReadResult
 from harness.registry import Registry
 
 
 @dataclass(frozen=True)
 class DatasetSource:
-    """How to obtain one dataset: ``load`` (embedded) or ``read(path)`` (prepared once, then cached)."""
+    """How to obtain one dataset: ``load`` (embedded) or ``read(path, **options)`` (prepared once, then cached).
+
+    ``read`` returns the dataset, or a :class:`ReadResult` when it filtered or cleaned anything (the counts go
+    into the manifest). ``download(folder) -> path`` fetches a public copy (URL + checksum) for ``--download``.
+    """
 
     name: str
     description: str
     citation: str
     load: Callable[[], MultimodalDataset] | None = None
-    read: Callable[[Path], MultimodalDataset] | None = None
+    read: Callable[..., MultimodalDataset | ReadResult] | None = None
     source_hint: str = ""
+    download: Callable[[Path], Path] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -62,6 +68,21 @@ register_dataset(DatasetSource(
     citation="van Breukelen et al., Handwritten digit recognition by combined classifiers, Kybernetika 1998",
     read=mfeat.read,
     source_hint="DIR_WITH_mfeat-fou...mfeat-mor",
+))
+
+register_dataset(DatasetSource(
+    name="mosi",
+    description="CMU-MOSI in MMSA's pickle layout (aligned_50.pkl or unaligned_50.pkl), 2,199 clips",
+    citation="Zadeh et al., MOSI, IEEE Intelligent Systems 2016; layout of thuiar/MMSA (Yu et al. 2021)",
+    read=partial(mmsa_pickle.read, name="mosi"),
+    source_hint="MOSI/Processed/unaligned_50.pkl (MMSA release)",
+))
+register_dataset(DatasetSource(
+    name="mosei",
+    description="CMU-MOSEI in MMSA's pickle layout (aligned_50.pkl or unaligned_50.pkl), 22,856 clips",
+    citation="Zadeh et al., CMU-MOSEI, ACL 2018; layout of thuiar/MMSA (Yu et al. 2021)",
+    read=partial(mmsa_pickle.read, name="mosei"),
+    source_hint="MOSEI/Processed/unaligned_50.pkl (MMSA release)",
 ))
 
 

@@ -2,8 +2,14 @@
 
 Layout under the data root (``$MMREPRO_DATA``, default ``~/.cache/mmrepro/data``)::
 
-    <root>/<name>/manifest.json     sources + sha256, counts, features, fingerprint
+    <root>/<name>/manifest.json     sources + sha256, counts before/after filters, features, fingerprint
     <root>/<name>/arrow/            DatasetDict.save_to_disk
+
+Columns: ``id`` (string), ``label``, ``x.<modality>`` and, for sequences, ``len.<modality>``. A vector
+modality is a fixed-size list of ``d`` floats; a sequence is stored *unpadded* as a list of ``d``-float
+steps, so the disk holds no padding and a batch loader pads each batch only to its own longest sample
+(:mod:`harness.data.batching`). :func:`load_prepared` pads back to the source's length ``T`` so the
+in-memory :class:`Split` keeps the shapes of the published format.
 
 Preparation writes into a temporary sibling folder and renames it into place, so an interrupted or
 failed prepare never leaves a half-written dataset that a later run could mistake for a good one.
@@ -18,19 +24,19 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 import harness
 from harness.data.dataset import MultimodalDataset, Split
-from harness.data.sources import DATASETS, load_embedded
+from harness.data.paths import data_root
+from harness.data.read_result import ReadResult
+from harness.data.sources import DATASETS, DatasetSource, load_embedded
 from harness.errors import DataUnavailableError, UserError
 
 MANIFEST = "manifest.json"
-
-
-def data_root() -> Path:
-    return Path(os.environ.get("MMREPRO_DATA") or Path.home() / ".cache" / "mmrepro" / "data")
 
 
 def sha256_file(path: Path) -> str:
@@ -47,56 +53,155 @@ def _source_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def _split_to_columns(split: Split) -> dict[str, np.ndarray]:
-    columns: dict[str, np.ndarray] = {"id": split.ids.astype(str), "label": split.labels}
+def _fixed_list(x: np.ndarray) -> pa.Array:
+    """(n, d) -> fixed_size_list<d>; the values buffer is the numpy buffer (no per-element conversion)."""
+    x = np.ascontiguousarray(x)
+    return pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), x.shape[1])
+
+
+def _ragged(x: np.ndarray, lengths: np.ndarray) -> pa.Array:
+    """(n, T, d) padded + lengths -> list<fixed_size_list<d>> holding only the valid steps."""
+    valid = np.arange(x.shape[1])[None, :] < lengths[:, None]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return pa.LargeListArray.from_arrays(pa.array(offsets), _fixed_list(x[valid]))
+
+
+def _split_table(split: Split) -> pa.Table:
+    columns: dict[str, pa.Array] = {"id": pa.array(split.ids.astype(str)), "label": pa.array(split.labels)}
+    if split.labels.ndim == 2:
+        columns["label"] = _fixed_list(split.labels)
     for modality, x in split.features.items():
-        columns[f"x.{modality}"] = x
         if modality in split.lengths:
-            columns[f"len.{modality}"] = split.lengths[modality]
-    return columns
+            lengths = split.lengths[modality].astype(np.int64)
+            columns[f"x.{modality}"] = _ragged(x, lengths)
+            columns[f"len.{modality}"] = pa.array(lengths)
+        else:
+            columns[f"x.{modality}"] = _fixed_list(x.reshape(len(x), -1))
+    return pa.table(columns)
 
 
-def _columns_to_split(columns: dict[str, np.ndarray]) -> Split:
-    features = {k[2:]: np.asarray(v) for k, v in columns.items() if k.startswith("x.")}
-    lengths = {k[4:]: np.asarray(v) for k, v in columns.items() if k.startswith("len.")}
-    return Split(ids=np.asarray(columns["id"]), labels=np.asarray(columns["label"]),
-                 features=features, lengths=lengths)
+def _flat_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    while pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type) or pa.types.is_fixed_size_list(arr.type):
+        arr = arr.flatten()
+    return arr.to_numpy(zero_copy_only=False)
 
 
-def prepare(name: str, source_path: Path, root: Path | None = None) -> dict:
-    """Read ``source_path`` with the dataset's reader and store it; returns the manifest."""
+def pad_ragged(values: np.ndarray, lengths: np.ndarray, max_len: int) -> np.ndarray:
+    """Scatter concatenated steps ``values`` (sum(lengths), d) into a zero-padded (n, max_len, d) array."""
+    n, d = len(lengths), values.shape[-1]
+    out = np.zeros((n, max_len, d), dtype=values.dtype)
+    rows = np.repeat(np.arange(n), lengths)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    steps = np.arange(len(values)) - np.repeat(starts, lengths)
+    out[rows, steps] = values
+    return out
+
+
+def table_to_split(table: pa.Table, features: dict[str, dict[str, Any]]) -> Split:
+    """Rebuild a padded :class:`Split` from an Arrow table, padding sequences to the manifest's ``T``."""
+    labels = table.column("label")
+    label_arr = labels.combine_chunks()
+    if pa.types.is_fixed_size_list(label_arr.type):
+        y = _flat_values(label_arr).reshape(len(table), label_arr.type.list_size)
+    else:
+        y = label_arr.to_numpy(zero_copy_only=False)
+    x, lengths = {}, {}
+    for modality, info in features.items():
+        shape = info["shape"]
+        flat = _flat_values(table.column(f"x.{modality}"))
+        if info["sequence"]:
+            lengths[modality] = table.column(f"len.{modality}").to_numpy()
+            x[modality] = pad_ragged(flat.reshape(-1, shape[-1]), lengths[modality], shape[0])
+        else:
+            x[modality] = flat.reshape(len(table), *shape)
+    ids = np.asarray(table.column("id").to_pylist(), dtype=np.str_)
+    return Split(ids=ids, labels=y, features=x, lengths=lengths)
+
+
+def _as_result(read_out: MultimodalDataset | ReadResult) -> ReadResult:
+    return read_out if isinstance(read_out, ReadResult) else ReadResult(read_out)
+
+
+def _zero_padding(dataset: MultimodalDataset) -> MultimodalDataset:
+    """Steps past a sample's length are padding, not data: store and fingerprint them as zeros."""
+    splits = {}
+    for name, split in dataset.splits.items():
+        features = dict(split.features)
+        for m in split.lengths:
+            pad = ~split.mask(m)
+            if features[m][pad].any():
+                features[m] = features[m].copy()
+                features[m][pad] = 0
+        splits[name] = Split(ids=split.ids, labels=split.labels, features=features, lengths=split.lengths)
+    return MultimodalDataset(name=dataset.name, splits=splits, synthetic=dataset.synthetic)
+
+
+def _resolve_source(name: str, fmt: str | None) -> DatasetSource:
+    if fmt == "generic":
+        from harness.data import generic
+
+        return generic.source(name)
+    if fmt not in (None, "auto"):
+        raise UserError(f"--format {fmt!r} is unknown; use --format generic for your own data, or leave it out")
+    return DATASETS.get(name)
+
+
+def prepare(name: str, source_path: Path | None, root: Path | None = None, *, options: dict[str, str] | None = None,
+            fmt: str | None = None, download: bool = False) -> dict:
+    """Read the source with the dataset's reader (optionally downloading it first) and store it.
+
+    ``options`` are passed to the reader as keyword arguments (e.g. ``nonfinite="zero"``). Returns the manifest.
+    """
     import datasets  # deferred: importing HF datasets costs about a second
 
-    source = DATASETS.get(name)
+    source = _resolve_source(name, fmt)
     if source.read is None:
         raise UserError(f"dataset {name!r} ships with mmrepro and needs no prepare step")
+    root = Path(root or data_root())
+    if download:
+        if source.download is None:
+            raise UserError(f"dataset {name!r} has no public download; get it as described in its source hint "
+                            f"({source.source_hint}) and pass --from")
+        source_path = source.download(root / ".downloads" / name)
+    if source_path is None:
+        raise UserError(f"give --from PATH ({source.source_hint or 'the source files'}) or --download")
     source_path = Path(source_path)
     if not source_path.exists():
         raise UserError(f"--from {source_path} does not exist; expected {source.source_hint or 'a path'}")
-    dataset = source.read(source_path)
-    root = Path(root or data_root())
+    options = dict(options or {})
+    try:
+        result = _as_result(source.read(source_path, **options))
+    except TypeError as err:
+        if "unexpected keyword" not in str(err):
+            raise
+        raise UserError(f"dataset {name!r} does not accept option(s) {sorted(options)}: {err}") from err
+    dataset = _zero_padding(result.dataset)
     root.mkdir(parents=True, exist_ok=True)
-    files = _source_files(source_path)
+    files = {str(p.relative_to(source_path) if p != source_path else p.name): sha256_file(p)
+             for p in _source_files(source_path)}
+    files |= {str(p.resolve()): sha256_file(p) for p in result.extra_sources}
+    first = next(iter(dataset.splits.values()))
     manifest = {
         "name": name,
+        "format": fmt or "native",
         "fingerprint": dataset.fingerprint(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "mmrepro_version": harness.__version__,
         "source": str(source_path.resolve()),
-        "source_files": {str(p.relative_to(source_path) if p != source_path else p.name): sha256_file(p)
-                         for p in files},
+        "source_files": files,
+        "options": options,
         "splits": {s: len(split) for s, split in dataset.splits.items()},
-        "features": {m: {"shape": list(dataset.feature_shape(m)),
-                         "dtype": str(next(iter(dataset.splits.values())).features[m].dtype),
-                         "sequence": next(iter(dataset.splits.values())).is_sequence(m)}
-                     for m in dataset.modalities},
+        "label": {"dtype": str(first.labels.dtype), "shape": list(first.labels.shape[1:])},
+        "features": {m: {"shape": list(dataset.feature_shape(m)), "dtype": str(first.features[m].dtype),
+                         "sequence": first.is_sequence(m)} for m in dataset.modalities},
+        "notes": result.notes,
         "synthetic": dataset.synthetic,
     }
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        dd = datasets.DatasetDict({
-            s: datasets.Dataset.from_dict(_split_to_columns(split)) for s, split in dataset.splits.items()
-        })
+        dd = datasets.DatasetDict({s: datasets.Dataset(datasets.table.InMemoryTable(_split_table(split)))
+                                   for s, split in dataset.splits.items()})
         dd.save_to_disk(str(tmp / "arrow"))
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
         final = root / name
@@ -106,6 +211,8 @@ def prepare(name: str, source_path: Path, root: Path | None = None) -> dict:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if fmt == "generic":
+        DATASETS.add(name, source, replace=True)
     return manifest
 
 
@@ -113,20 +220,49 @@ def is_prepared(name: str, root: Path | None = None) -> bool:
     return (Path(root or data_root()) / name / MANIFEST).is_file()
 
 
+def prepared_names(root: Path | None = None) -> list[str]:
+    root = Path(root or data_root())
+    return sorted(p.parent.name for p in root.glob(f"*/{MANIFEST}")) if root.is_dir() else []
+
+
 def read_manifest(name: str, root: Path | None = None) -> dict:
     path = Path(root or data_root()) / name / MANIFEST
     if not path.is_file():
-        raise DataUnavailableError(name, f"Run: {DATASETS.get(name).prepare_command()}")
+        hint = DATASETS.get(name).prepare_command() if name in DATASETS else "mmrepro data prepare NAME --from PATH"
+        raise DataUnavailableError(name, f"Run: {hint}")
     return json.loads(path.read_text())
 
 
-def load_prepared(name: str, root: Path | None = None) -> MultimodalDataset:
+def open_prepared(name: str, root: Path | None = None):
+    """The prepared ``datasets.DatasetDict``, memory-mapped from the Arrow files (nothing read yet)."""
     import datasets
 
+    read_manifest(name, root)
+    return datasets.load_from_disk(str(Path(root or data_root()) / name / "arrow"))
+
+
+def load_prepared(name: str, root: Path | None = None) -> MultimodalDataset:
     manifest = read_manifest(name, root)
-    dd = datasets.load_from_disk(str(Path(root or data_root()) / name / "arrow")).with_format("numpy")
-    splits = {s: _columns_to_split({c: dd[s][c] for c in dd[s].column_names}) for s in dd}
+    dd = open_prepared(name, root)
+    splits = {s: table_to_split(dd[s].data.table, manifest["features"]) for s in manifest["splits"]}
     return MultimodalDataset(name=name, splits=splits, synthetic=manifest.get("synthetic", False))
+
+
+def verify(name: str, root: Path | None = None) -> list[str]:
+    """Re-hash the recorded source files and the prepared data; returns the problems found (empty = intact)."""
+    manifest = read_manifest(name, root)
+    problems = []
+    base = Path(manifest["source"])
+    for rel, digest in manifest["source_files"].items():
+        path = Path(rel) if Path(rel).is_absolute() else (base / rel if base.is_dir() else base)
+        if not path.is_file():
+            problems.append(f"source file {path} is missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"source file {path} changed (sha256 differs from the manifest)")
+    fingerprint = load_prepared(name, root).fingerprint()
+    if fingerprint != manifest["fingerprint"]:
+        problems.append(f"prepared data fingerprint {fingerprint} != manifest {manifest['fingerprint']}")
+    return problems
 
 
 def load_dataset(name: str, root: Path | None = None) -> MultimodalDataset:
