@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     overrides = parse_overrides(args.set)
     specs = [plan_run(task, model, seed, overrides) for model in args.model for seed in args.seeds]
-    records = execute_all(specs, args.results, force=args.force)
+    records = execute_all(specs, args.results, force=args.force, progress=not args.quiet)
     for record in records:
         state = "cached" if record["cached"] else record["status"]
         extra = f" ({record['reason']})" if record["status"] != "ok" else ""
@@ -110,7 +110,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         get_task(args.task)
         plan.specs = [s for s in plan.specs if s.task == args.task]
         plan.unavailable = {t: h for t, h in plan.unavailable.items() if t == args.task}
-    records = execute_all(plan.specs, args.results, force=args.force)
+    records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet)
     boards = _boards(plan.tasks, args.results)
     _write_leaderboards(boards, args.results)
     for board in boards:
