@@ -87,7 +87,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     task = get_task(args.task)
     overrides = parse_overrides(args.set)
     specs = [plan_run(task, model, seed, overrides) for model in args.model for seed in args.seeds]
-    records = execute_all(specs, args.results, force=args.force, progress=not args.quiet)
+    records = execute_all(specs, args.results, force=args.force, progress=not args.quiet,
+                          jobs=args.jobs)
     for record in records:
         state = "cached" if record["cached"] else record["status"]
         extra = f" ({record['reason']})" if record["status"] != "ok" else ""
@@ -110,7 +111,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         get_task(args.task)
         plan.specs = [s for s in plan.specs if s.task == args.task]
         plan.unavailable = {t: h for t, h in plan.unavailable.items() if t == args.task}
-    records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet)
+    records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet,
+                          jobs=args.jobs)
     boards = _boards(plan.tasks, args.results)
     _write_leaderboards(boards, args.results)
     for board in boards:
@@ -150,29 +152,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def include_path(folder: Path) -> None:
-    """Register user-defined TOML files: a file with ``[[group]]`` tables is a suite, any other a task."""
-    import tomllib
-
-    from harness.sweep.suite import SUITES, load_suite_file
-    from harness.tasks import TASKS
-    from harness.tasks.spec import load_task_file
-
-    if not Path(folder).is_dir():
-        raise UserError(f"--include-path {folder} is not a folder")
-    for path in sorted(Path(folder).rglob("*.toml")):
-        try:
-            is_suite = "group" in tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as err:
-            raise UserError(f"cannot parse {path}: {err}") from err
-        if is_suite:
-            suite = load_suite_file(path)
-            SUITES.add(suite.name, suite, replace=True)
-        else:
-            spec = load_task_file(path)
-            TASKS.add(spec.name, spec, replace=True)
-
-
 def build_parser() -> argparse.ArgumentParser:
     from harness.report.render import FORMATS
 
@@ -181,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--include-path", type=Path, action="append", default=[],
                         help="folder of extra task/suite TOML files (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes for runs (default 1)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("tasks", help="list tasks").set_defaults(fn=cmd_tasks)
     sub.add_parser("models", help="list models").set_defaults(fn=cmd_models)
@@ -222,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     try:
+        from harness.plugins import include_path
+
         for folder in args.include_path:
             include_path(folder)
         return args.fn(args)

@@ -1,21 +1,56 @@
-"""Run a list of RunSpecs serially with a progress bar; cached runs cost one file read."""
+"""Run a list of RunSpecs, serially or in worker processes, with a progress bar.
+
+Cached runs cost one file read. With ``jobs > 1`` each worker is a fresh (spawned) process that
+re-registers the user's ``--include-path`` folders and gets ``cpu_count // jobs`` torch threads, so
+workers do not oversubscribe the cores. CPU results are reproducible for a given thread count.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from harness.plugins import INCLUDED, include_path
 from harness.runs.runner import execute
 from harness.runs.spec import RunSpec
+from harness.runs.store import record_path
 
 
-def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False,
-                progress: bool = True) -> list[dict[str, Any]]:
-    records = []
-    bar = tqdm(specs, desc="runs", unit="run", disable=not progress or len(specs) < 2)
-    for spec in bar:
-        bar.set_postfix_str(f"{spec.task}/{spec.model}/s{spec.seed}")
-        records.append(execute(spec, results, force=force))
+def _init_worker(folders: list[Path], threads: int) -> None:
+    for folder in folders:
+        include_path(folder)
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _pending(specs: list[RunSpec], results: Path, force: bool) -> bool:
+    return force or any(not record_path(results, s).exists() for s in specs)
+
+
+def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, progress: bool = True,
+                jobs: int = 1) -> list[dict[str, Any]]:
+    bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress or len(specs) < 2)
+    if jobs <= 1 or not _pending(specs, results, force):
+        records = []
+        for spec in specs:
+            bar.set_postfix_str(f"{spec.task}/{spec.model}/s{spec.seed}")
+            records.append(execute(spec, results, force=force))
+            bar.update()
+        bar.close()
+        return records
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=(list(INCLUDED), threads)) as pool:
+        futures = [pool.submit(execute, spec, results, force=force) for spec in specs]
+        records = []
+        for future in futures:
+            records.append(future.result())
+            bar.update()
+    bar.close()
     return records
