@@ -16,7 +16,7 @@ def as_square_matrix(a: np.ndarray) -> np.ndarray:
 
 
 def default_symmetry_tol(dtype: np.dtype) -> float:
-    """sqrt(eps): loose enough for round-off in products such as X^T X, tight enough to refuse real asymmetry."""
+    """sqrt(eps): loose enough for round-off in products like X^T X, tight enough to refuse asymmetry."""
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
