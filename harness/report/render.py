@@ -31,7 +31,7 @@ def display_frame(board: Leaderboard, latex: bool = False) -> pd.DataFrame:
     task, frame = board.task, board.frame
     esc = latex_escape if latex else str
     up, down = (r"$\uparrow$", r"$\downarrow$") if latex else ("↑", "↓")
-    out = pd.DataFrame({"#": frame["rank"], esc("model"): [esc(m) for m in frame["model"]], "n": frame["n"]})
+    out = pd.DataFrame({esc("#"): frame["rank"], "model": [esc(m) for m in frame["model"]], "n": frame["n"]})
     for metric in task.metrics:
         arrow = up if get_metric(metric).higher_is_better else down
         header = f"{esc(metric)} {arrow}"
@@ -39,8 +39,8 @@ def display_frame(board: Leaderboard, latex: bool = False) -> pd.DataFrame:
                                                             strict=True)]
     ci = [f"[{lo:.4f}, {hi:.4f}]" if not math.isnan(lo) else "n/a"
           for lo, hi in zip(frame["primary.ci_low"], frame["primary.ci_high"], strict=True)]
-    out[f"95% CI {esc(task.primary_metric)}"] = ci
-    out[esc("params")] = frame["n_parameters"]
+    out[esc(f"95% CI {task.primary_metric}")] = ci
+    out["params"] = frame["n_parameters"]
     return out
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -70,6 +72,17 @@ def test_latex_is_a_balanced_tabular_with_escaped_names(msa_board) -> None:
     assert rows and all(line.count("&") == columns - 1 for line in rows)
     assert "Has0\\_acc\\_2" in tex and "$\\pm$" in tex
     assert latex_escape("a_b&c%") == r"a\_b\&c\%"
+    outside_math = re.sub(r"\$[^$]*\$|\\[#%_&{}$]", "", body).replace("&", "")
+    assert not re.search(r"[#%_]", outside_math), "unescaped LaTeX special character"
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed (optional check)")
+def test_latex_compiles(msa_board, tmp_path) -> None:
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\\begin{document}\n"
+                                      + render(msa_board, "latex") + "\\end{document}\n")
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout[-2000:]
 
 
 def test_higher_is_better_ranks_largest_first() -> None:
