@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
-from harness.data import embedded, mfeat, mmsa_pickle, synthetic_msa
+from harness.data import av_digits, downloads, embedded, meld, mfeat, mmsa_pickle, mmsd, synthetic_msa
 from harness.data.dataset import MultimodalDataset
 from harness.data.read_result import ReadResult
 from harness.registry import Registry
@@ -83,6 +83,48 @@ register_dataset(DatasetSource(
     citation="Zadeh et al., CMU-MOSEI, ACL 2018; layout of thuiar/MMSA (Yu et al. 2021)",
     read=partial(mmsa_pickle.read, name="mosei"),
     source_hint="MOSEI/Processed/unaligned_50.pkl (MMSA release)",
+))
+
+for _target, _n in (("emotion", 7), ("sentiment", 3)):
+    register_dataset(DatasetSource(
+        name=f"meld_{_target}",
+        description=f"MELD utterances ({_n} {_target} classes), MiniLM text embeddings; optional audio/visual npz",
+        citation="Poria et al., MELD, ACL 2019 (declare-lab/MELD data/MELD/*_sent_emo.csv)",
+        read=partial(meld.read, target=_target),
+        source_hint="DIR_WITH_train/dev/test_sent_emo.csv",
+        download=downloads.meld,
+    ))
+register_dataset(DatasetSource(
+    name="mmsd",
+    description="Twitter multimodal sarcasm (MMSD), keyword-filtered; text + image-attribute embeddings",
+    citation="Cai, Cai & Wan, Multi-Modal Sarcasm Detection in Twitter, ACL 2019",
+    read=mmsd.read_mmsd,
+    source_hint="DIR_WITH_train.txt/valid2.txt/test2.txt/image_attributes_extract_all.txt",
+    download=downloads.mmsd,
+))
+register_dataset(DatasetSource(
+    name="mmsd2",
+    description="MMSD 2.0 (debiased, re-annotated sarcasm); text + MMSD image-attribute embeddings",
+    citation="Qin et al., MMSD2.0: Towards a Reliable Multi-modal Sarcasm Detection System, Findings ACL 2023",
+    read=mmsd.read_mmsd2,
+    source_hint="DIR_WITH_train/valid/test.json --option attributes=MMSD/image_attributes_extract_all.txt",
+    download=downloads.mmsd2,
+))
+register_dataset(DatasetSource(
+    name="av_digits",
+    description="FSDD spoken digits (log-mel) paired with scikit-learn digit images; speaker-disjoint test",
+    citation="Jackson et al., Free Spoken Digit Dataset v1.0.10 (Zenodo); Alpaydin & Kaynak UCI optdigits",
+    read=av_digits.read,
+    source_hint="FSDD_DIR (holding recordings/)",
+    download=downloads.fsdd,
+))
+register_dataset(DatasetSource(
+    name="av_digits_retrieval",
+    description="AV-digits with one distinct image per clip, for audio->image retrieval (target = paired image)",
+    citation="Jackson et al., Free Spoken Digit Dataset v1.0.10 (Zenodo); Alpaydin & Kaynak UCI optdigits",
+    read=partial(av_digits.read, retrieval=True),
+    source_hint="FSDD_DIR (holding recordings/)",
+    download=downloads.fsdd,
 ))
 
 
