@@ -80,7 +80,7 @@ def _split_table(split: Split) -> pa.Table:
     return pa.table(columns)
 
 
-def _flat_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+def flat_values(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     while pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type) or pa.types.is_fixed_size_list(arr.type):
         arr = arr.flatten()
@@ -103,13 +103,13 @@ def table_to_split(table: pa.Table, features: dict[str, dict[str, Any]]) -> Spli
     labels = table.column("label")
     label_arr = labels.combine_chunks()
     if pa.types.is_fixed_size_list(label_arr.type):
-        y = _flat_values(label_arr).reshape(len(table), label_arr.type.list_size)
+        y = flat_values(label_arr).reshape(len(table), label_arr.type.list_size)
     else:
         y = label_arr.to_numpy(zero_copy_only=False)
     x, lengths = {}, {}
     for modality, info in features.items():
         shape = info["shape"]
-        flat = _flat_values(table.column(f"x.{modality}"))
+        flat = flat_values(table.column(f"x.{modality}"))
         if info["sequence"]:
             lengths[modality] = table.column(f"len.{modality}").to_numpy()
             x[modality] = pad_ragged(flat.reshape(-1, shape[-1]), lengths[modality], shape[0])
