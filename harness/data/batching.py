@@ -46,9 +46,14 @@ def _order(n: int, shuffle: bool, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
 
 
+def _tensor(a: np.ndarray) -> torch.Tensor:
+    """Zero-copy where numpy allows it; memory-mapped (read-only) Arrow buffers are copied."""
+    a = np.ascontiguousarray(a)
+    return torch.from_numpy(a if a.flags.writeable else a.copy())
+
+
 def _make_batch(ids, labels: np.ndarray, x: dict[str, np.ndarray], lengths: dict[str, np.ndarray]) -> Batch:
-    batch = Batch(ids=[str(i) for i in ids], labels=torch.from_numpy(np.ascontiguousarray(labels)),
-                  x={m: torch.from_numpy(np.ascontiguousarray(v)) for m, v in x.items()})
+    batch = Batch(ids=[str(i) for i in ids], labels=_tensor(labels), x={m: _tensor(v) for m, v in x.items()})
     for m, length in lengths.items():
         batch.lengths[m] = torch.from_numpy(length.astype(np.int64))
         batch.mask[m] = torch.arange(batch.x[m].shape[1])[None, :] < batch.lengths[m][:, None]
@@ -83,10 +88,19 @@ class PreparedSplit(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return self.table.num_rows
 
+    def _rows(self, rows: list[int]):
+        """Zero-copy slices of the mapped table (``Table.take`` would first concatenate whole chunked columns)."""
+        start = rows[0]
+        if list(rows) == list(range(start, start + len(rows))):
+            return self.table.slice(start, len(rows))
+        import pyarrow as pa
+
+        return pa.concat_tables([self.table.slice(r, 1) for r in rows])
+
     def __getitem__(self, rows: list[int]) -> Batch:
         from harness.data.store import flat_values, pad_ragged
 
-        part = self.table.take(rows)
+        part = self._rows(rows)
         x, lengths = {}, {}
         for m, info in self.features.items():
             flat = flat_values(part.column(f"x.{m}"))

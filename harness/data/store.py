@@ -111,7 +111,7 @@ def table_to_split(table: pa.Table, features: dict[str, dict[str, Any]]) -> Spli
         shape = info["shape"]
         flat = flat_values(table.column(f"x.{modality}"))
         if info["sequence"]:
-            lengths[modality] = table.column(f"len.{modality}").to_numpy()
+            lengths[modality] = np.array(table.column(f"len.{modality}").to_numpy())
             x[modality] = pad_ragged(flat.reshape(-1, shape[-1]), lengths[modality], shape[0])
         else:
             x[modality] = flat.reshape(len(table), *shape)
