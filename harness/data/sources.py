@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
-from harness.data import av_digits, downloads, embedded, meld, mfeat, mmsa_pickle, mmsd, synthetic_msa
+from harness.data import (
+    av_digits,
+    cifar10,
+    conversation,
+    downloads,
+    embedded,
+    meld,
+    mfeat,
+    mmsa_pickle,
+    mmsd,
+    synthetic_msa,
+)
 from harness.data.dataset import MultimodalDataset
 from harness.data.read_result import ReadResult
 from harness.registry import Registry
@@ -125,6 +136,24 @@ register_dataset(DatasetSource(
     read=partial(av_digits.read, retrieval=True),
     source_hint="FSDD_DIR (holding recordings/)",
     download=downloads.fsdd,
+))
+
+for _classes in (6, 4):
+    register_dataset(DatasetSource(
+        name=f"iemocap_{_classes}",
+        description=f"IEMOCAP conversations, {_classes} emotions, utterance text/audio/visual vectors (CORECT pickle)",
+        citation="Busso et al., IEMOCAP, LRE 2008; feature pickles of DialogueRNN (Majumder et al. 2019) / "
+                 "COGMEN / CORECT (Nguyen et al. 2023)",
+        read=partial(conversation.read, name=f"iemocap_{_classes}"),
+        source_hint="IEMOCAP_features.pkl" if _classes == 6 else "IEMOCAP_features_4.pkl",
+    ))
+register_dataset(DatasetSource(
+    name="cifar10",
+    description="CIFAR-10 python batches (60,000 32x32 colour images, 10 classes)",
+    citation="Krizhevsky, Learning Multiple Layers of Features from Tiny Images, 2009",
+    read=cifar10.read,
+    source_hint="cifar-10-batches-py",
+    download=downloads.cifar10,
 ))
 
 
