@@ -275,3 +275,18 @@ def load_dataset(name: str, root: Path | None = None) -> MultimodalDataset:
 
 def dataset_available(name: str, root: Path | None = None) -> bool:
     return DATASETS.get(name).embedded or is_prepared(name, root)
+
+
+def register_generic(root: Path | None = None) -> list[str]:
+    """Register every dataset prepared with ``--format generic`` under the data root (done at import)."""
+    from harness.data import generic
+
+    names = []
+    for name in prepared_names(root):
+        if name not in DATASETS and read_manifest(name, root).get("format") == "generic":
+            DATASETS.add(name, generic.source(name))
+            names.append(name)
+    return names
+
+
+register_generic()
