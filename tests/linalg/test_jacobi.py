@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 from harness.linalg import JacobiNotConvergedError, NotSymmetricError, jacobi_eigh, jacobi_rotation
 from tests.linalg.strategies import entries, frobenius_norm, non_symmetric, symmetric_matrices
 
+# A division by zero or an overflow inside the algorithm is a bug even when NumPy's inf happens to
+# give the right angle (as arctan(inf) does for equal diagonal entries), so warnings fail the test.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 EPS = np.finfo(np.float64).eps
 METHODS = ["cyclic", "classical"]
 CORE = settings(max_examples=200, deadline=None)
@@ -91,6 +95,16 @@ def test_sweep_limit_raises_instead_of_returning_garbage(method: str) -> None:
     a = np.random.default_rng(0).standard_normal((8, 8))
     with pytest.raises(JacobiNotConvergedError, match="did not converge in 1 sweeps"):
         jacobi_eigh(a + a.T, method=method, max_sweeps=1)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_larger_matrices_converge_within_the_default_sweep_limit(method: str) -> None:
+    """The limit counts sweeps, which grow with n; a fixed cap of 100 rotations (seed notes) does not."""
+    x = np.random.default_rng(24).standard_normal((24, 24))
+    a = x + x.T
+    w, v, sweeps = jacobi_eigh(a, method=method)
+    check_eigendecomposition(a, w, v)
+    assert sweeps >= 3
 
 
 @pytest.mark.parametrize("bad", [np.ones((2, 3)), np.array([[1.0, np.nan], [np.nan, 1.0]]), np.ones(3)])
