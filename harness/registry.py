@@ -42,7 +42,8 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except KeyError:
-            substring = [k for k in self._items if name and name in k]
+            # Prefix matches first ("digits" -> "digits-views"), then other substrings, then fuzzy ones.
+            substring = sorted((k for k in self._items if name and name in k), key=lambda k: not k.startswith(name))
             close = substring[:3] or difflib.get_close_matches(name, self._items, n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             choices = ", ".join(sorted(self._items)) or "(none registered)"

@@ -26,7 +26,7 @@ def test_tasks_and_models_list(capsys) -> None:
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["run", "--task", "digit", "--model", "prior"], "Did you mean 'digits-views'"),
+    (["run", "--task", "digits-veiws", "--model", "prior"], "Did you mean 'digits-views'"),
     (["run", "--task", "digits-views", "--model", "linear"], "unknown model 'linear'"),
     (["run", "--task", "digits-views", "--model", "linear-early", "--set", "C=1"], "Valid settings: grid"),
     (["run", "--task", "digits-views", "--model", "linear-early", "--set", "max_iter=abc"], "expected a int"),

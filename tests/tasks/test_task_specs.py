@@ -41,7 +41,9 @@ def test_spec_hash_covers_every_field_but_version() -> None:
 
 def test_unknown_task_suggests_close_name() -> None:
     with pytest.raises(UnknownNameError, match="Did you mean 'digits-views'"):
-        get_task("digits")
+        get_task("digits-view")
+    with pytest.raises(UnknownNameError, match="Did you mean 'breast-cancer-views'"):
+        get_task("breast-cancer")
 
 
 def _write(tmp_path: Path, body: str) -> Path:
