@@ -1,5 +1,7 @@
 """The chance floor: predicts the training-label prior, ignoring every input.
 
+For retrieval there is no label prior, so it scores the gallery at random (seeded): the chance row.
+
 Every leaderboard needs it: a model that does not beat it has learned nothing from the modalities.
 It also serves as the fast model for pipeline tests (as lm-evaluation-harness's ``dummy``).
 """
@@ -21,12 +23,14 @@ class PriorConfig:
 
 
 class _Prior:
-    def __init__(self, task: TaskSpec):
-        self.task = task
+    def __init__(self, task: TaskSpec, seed: int):
+        self.task, self.seed = task, seed
         self.info = FitInfo()
         self.prior: np.ndarray | float = 0.0
 
     def fit(self, train: Split, valid: Split) -> None:
+        if self.task.target_kind == "retrieval":
+            return
         if self.task.target_kind == "regression":
             self.prior = float(np.mean(train.labels))
         else:
@@ -34,12 +38,14 @@ class _Prior:
             self.prior = counts / counts.sum()
 
     def predict(self, split: Split) -> np.ndarray:
+        if self.task.target_kind == "retrieval":
+            return np.random.default_rng(self.seed).random((len(split), len(split)))
         if self.task.target_kind == "regression":
             return np.full(len(split), self.prior, dtype=np.float64)
         return np.tile(self.prior, (len(split), 1))
 
 
-@register_model("prior", config=PriorConfig, target_kinds=("regression", "single-label", "binary"),
-                description="Chance floor: training-label mean (regression) or class frequencies")
+@register_model("prior", config=PriorConfig, target_kinds=("regression", "single-label", "binary", "retrieval"),
+                description="Chance floor: training-label mean, class frequencies, or random retrieval scores")
 def build_prior(task: TaskSpec, data: MultimodalDataset, config: PriorConfig, seed: int) -> _Prior:
-    return _Prior(task)
+    return _Prior(task, seed)
