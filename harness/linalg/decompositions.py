@@ -45,10 +45,14 @@ def evd(a: np.ndarray, *, max_condition: float | None = None) -> Evd:
     A defective matrix such as [[1, 1], [0, 1]] has no eigenvector basis; LAPACK still returns a V,
     with (nearly) parallel columns, and by Bauer-Fike its eigenvalues carry errors of order
     cond(V) * eps * ||A||, so past 1/sqrt(eps) the decomposition has no trustworthy digits left.
+    LAPACK can also return such a V for a *diagonalizable* matrix with a repeated eigenvalue (an
+    oblique projector, say), so before refusing we try ``_eigenspace_bases``.
     """
     a = as_square_matrix(a)
     limit = 1 / np.sqrt(np.finfo(np.float64).eps) if max_condition is None else max_condition
     w, v = np.linalg.eig(a)
+    if v.size and not np.linalg.cond(v) <= limit:
+        w, v = _eigenspace_bases(a, w, v)
     condition = np.linalg.cond(v) if v.size else 1.0
     if not condition <= limit:  # also catches NaN / inf from a singular V
         raise NotDiagonalizableError(
@@ -57,6 +61,33 @@ def evd(a: np.ndarray, *, max_condition: float | None = None) -> Evd:
         )
     order = np.lexsort((w.imag, w.real))
     return Evd(w[order], v[:, order])
+
+
+def _eigenspace_bases(a: np.ndarray, w: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Replace the eigenvectors of each repeated eigenvalue by an orthonormal basis of its eigenspace.
+
+    Eigenvalues within sqrt(eps) ||A|| of each other form a cluster of multiplicity k around their mean
+    lam. The eigenspace of lam is the null space of A - lam I; when it has dimension k (k singular
+    values below the same tolerance), the eigenvalue is semisimple and the right singular vectors give a
+    well-conditioned basis. When it does not (a Jordan block), the cluster is left as LAPACK gave it.
+    """
+    n = a.shape[0]
+    tol = np.sqrt(np.finfo(np.float64).eps) * np.linalg.norm(a)
+    w, v = w.astype(complex), v.astype(complex)
+    unassigned = np.ones(n, dtype=bool)
+    for i in range(n):
+        cluster = np.flatnonzero(unassigned & (np.abs(w - w[i]) <= tol))
+        unassigned[cluster] = False
+        if cluster.size < 2:
+            continue
+        lam = w[cluster].mean()
+        _, singular, vh = np.linalg.svd(a - lam * np.eye(n))
+        if singular[-cluster.size] <= tol:
+            v[:, cluster] = vh[-cluster.size :].conj().T
+            w[cluster] = lam
+    if np.all(w.imag == 0):
+        return w.real, v.real
+    return w, v
 
 
 def svd(a: np.ndarray, *, full_matrices: bool = False) -> Svd:
