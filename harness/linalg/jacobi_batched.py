@@ -167,8 +167,11 @@ def jacobi_eigh_batched(
     for new, old in enumerate(source):
         position[old] = new
     # the pivots (i, i + h) and (i + h, i) of a step land at (position[i], position[i + h]) and back
-    pivot_rows = torch.tensor(position, device=a.device)
-    pivot_cols = torch.tensor(position[m // 2 :] + position[: m // 2], device=a.device)
+    pivot_cols = position[m // 2 :] + position[: m // 2]
+    pivots = torch.tensor(
+        [row * m + col for row, col in zip(position, pivot_cols, strict=True)], device=a.device
+    )
+    a_flat = [buffer.view(-1, m * m) for buffer in a_bufs]
     source = torch.tensor(source, device=a.device)
 
     threshold, steps = tol * norm, 0
@@ -190,7 +193,7 @@ def jacobi_eigh_batched(
             rotate_rows()
             rotate_cols()
             rotate_vectors()
-            a_bufs[1 - steps % 2][:, pivot_rows, pivot_cols] = 0  # zero in exact arithmetic
+            a_flat[1 - steps % 2].index_fill_(1, pivots, 0)  # the new pivots: zero in exact arithmetic
             sigma = (sigma.view(-1, 2, m // 2) * c.unsqueeze(1)).view(-1, m).index_select(1, source)
             steps += 1
 
