@@ -4,7 +4,7 @@ Hand-written on purpose: it is the algorithm the seed notes study, and this vers
 mistakes. Use ``harness.linalg.eigh`` (LAPACK) for real work; this one is for study and testing.
 
 - The rotation comes from the tangent t = tan(theta), the smaller root of t^2 + 2 tau t - 1 = 0 with
-  tau = (a_qq - a_pp) / (2 a_pq); nothing divides by a_pp - a_qq, so equal diagonal entries are fine.
+  tau = (a_qq - a_pp) / (2 a_pq), not from arctan(2 a_pq / (a_pp - a_qq)): equal diagonal entries are fine.
 - Convergence is tested on off(A) = ||A - diag(A)||_F relative to ||A||_F, not on one entry.
 - The limit is on sweeps (one sweep = n(n-1)/2 rotations), so it scales with n; hitting it raises.
 """
@@ -29,14 +29,16 @@ class JacobiResult(NamedTuple):
 def jacobi_rotation(a_pp: float, a_qq: float, a_pq: float) -> tuple[float, float]:
     """(cos, sin) of the rotation J with J^T [[a_pp, a_pq], [a_pq, a_qq]] J diagonal.
 
-    J has J_pp = J_qq = c, J_pq = s, J_qp = -s (Golub & Van Loan, Alg. 8.5.1). Taking the smaller root
-    keeps |theta| <= pi/4, which is what makes the method converge; tau = 0 (equal diagonal entries)
-    gives t = 1, i.e. theta = pi/4, and hypot avoids overflow of tau^2.
+    J has J_pp = J_qq = c, J_pq = s, J_qp = -s (Golub & Van Loan, Alg. 8.5.1). The smaller root
+    t = sign(tau) / (|tau| + sqrt(1 + tau^2)) keeps |theta| <= pi/4, which is what makes the method
+    converge; tau = 0 (equal diagonal entries) gives t = 1, i.e. theta = pi/4. We evaluate it as
+    t = sign(d) 2 a_pq / (|d| + hypot(d, 2 a_pq)) with d = a_qq - a_pp (multiply through by 2|a_pq|):
+    the same number, but tau itself, which overflows for a tiny a_pq, is never formed.
     """
     if a_pq == 0:
         return 1.0, 0.0
-    tau = (a_qq - a_pp) / (2 * a_pq)
-    t = math.copysign(1.0, tau) / (abs(tau) + math.hypot(1.0, tau))
+    d = a_qq - a_pp
+    t = (2 * a_pq if d >= 0 else -2 * a_pq) / (abs(d) + math.hypot(d, 2 * a_pq))
     c = 1 / math.sqrt(1 + t * t)
     return c, t * c
 

@@ -85,9 +85,8 @@ class _Rotator:
 def _rotations(a: torch.Tensor, sigma: torch.Tensor, mult: torch.Tensor) -> torch.Tensor:
     """Write the scaled-rotation multipliers of the pairs (i, i + h) into ``mult``; return the cosines.
 
-    The tangent is ``jacobi_rotation``'s, without branches: with d = a_qq - a_pp, the smaller root of
-    t^2 + 2 tau t - 1 = 0 (tau = d / (2 a_pq)) is sign(d) 2 a_pq / (|d| + hypot(d, 2 a_pq)). Nothing
-    divides by a_pq, and ``tiny`` turns the 0/0 of a zero pivot with equal diagonal into t = 0.
+    The tangent is ``jacobi_rotation``'s, sign(d) 2 a_pq / (|d| + hypot(d, 2 a_pq)) with d = a_qq - a_pp,
+    without branches: ``tiny`` turns the 0/0 of a zero pivot with equal diagonal entries into t = 0.
     """
     h = sigma.shape[-1] // 2
     d = a.diagonal(dim1=-2, dim2=-1)
