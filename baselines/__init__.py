@@ -1,3 +1,3 @@
 """Reference models, one module each; importing the package registers them."""
 
-from baselines import prior, retrieval, sklearn_fusion  # noqa: F401
+from baselines import neural, prior, retrieval, sklearn_fusion  # noqa: F401

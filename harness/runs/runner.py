@@ -18,6 +18,7 @@ from harness.data.store import dataset_available, load_dataset, read_manifest
 from harness.errors import DataUnavailableError, UserError
 from harness.metrics.registry import compute_metrics
 from harness.models import FitInfo, NonFiniteError, get_model
+from harness.robustness import evaluate_robustness
 from harness.runs.provenance import provenance
 from harness.runs.spec import RunSpec, make_spec
 from harness.runs.store import SCHEMA_VERSION, read_record, record_path, write_record
@@ -102,8 +103,10 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> dict[str, A
             n_parameters=info.n_parameters, device=info.device, precision=info.precision,
             fit_time_s=fit_time, predict_time_s=predict_time,
             latency_ms_per_sample=1000 * predict_time / max(1, sum(len(s) for s in scored.values())),
+            **{k: info.extras.pop(k, None) for k in ("train_time_per_epoch_s", "cuda_max_allocated_mb")},
             extras=info.extras,
         )
+        record["robustness"] = evaluate_robustness(model, task, scored[task.splits.report], spec.seed)
         predictions = {f"{name}.{key}": value for name, split in scored.items()
                        for key, value in (("ids", split.ids.astype(str)), ("labels", split.labels),
                                           ("output", outputs[name]))}

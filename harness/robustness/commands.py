@@ -1,0 +1,46 @@
+"""``mmrepro robustness``: run (or reuse) a suite's runs of one task and write its robustness table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from harness.errors import UserError
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from harness.report.leaderboard import current_records
+    from harness.robustness.report import render_markdown
+    from harness.runs.runner import data_fingerprint
+    from harness.runs.store import iter_records
+    from harness.sweep.execute import execute_all
+    from harness.sweep.suite import SUITES, plan_suite
+    from harness.tasks import get_task
+
+    task = get_task(args.task)
+    plan = plan_suite(SUITES.get(args.suite), args.seeds)
+    if task.name in plan.unavailable:
+        raise UserError(f"{task.name}: data unavailable. {plan.unavailable[task.name]}")
+    specs = [s for s in plan.specs if s.task == task.name]
+    if not specs:
+        raise UserError(f"suite {args.suite!r} has no runs of task {task.name!r}")
+    execute_all(specs, args.results, force=args.force)
+    wanted = {s.run_id for s in specs}
+    records = [r for _, r in iter_records(args.results, task.name) if r["run_id"] in wanted]
+    text = render_markdown(task, current_records(task, records, data_fingerprint(task.dataset)))
+    out = args.results / "robustness" / f"{task.name}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    sys.stdout.write(text + f"\nwritten to {out}\n")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    from harness.cli import _seeds
+
+    parser = sub.add_parser("robustness", help="modality-removal and noise robustness table of a task's runs")
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--suite", default="default", help="which suite's runs to score (default: default)")
+    parser.add_argument("--seeds", type=_seeds)
+    parser.add_argument("--force", action="store_true", help="rerun even if finished records exist")
+    parser.set_defaults(fn=cmd_robustness)
