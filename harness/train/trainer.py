@@ -76,7 +76,9 @@ class Trainer:
                        precision=self.precision)
         best_score, best_state, since_best = None, None, 0
         key = f"valid_{self.metric.name}"
-        bar = tqdm(range(1, cfg.epochs + 1), desc="epochs", unit="ep", leave=False, disable=not self.progress)
+        # Shown on a terminal unless quiet (the CLI's -q raises the log level); None = tqdm's TTY check.
+        quiet = not (self.progress and log.isEnabledFor(logging.INFO))
+        bar = tqdm(range(1, cfg.epochs + 1), desc="epochs", unit="ep", leave=False, disable=True if quiet else None)
         for epoch in bar:
             t0 = time.perf_counter()
             train_loss = self._train_epoch(net, params, optimizer, scheduler, scaler, train, rng)
