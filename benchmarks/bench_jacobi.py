@@ -18,6 +18,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from harness.linalg import jacobi_eigh, jacobi_eigh_batched
 
@@ -71,14 +72,17 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 256])
     parser.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: theirs)")
     parser.add_argument("--budget", type=float, default=3.0, help="seconds per NumPy Jacobi measurement")
     args = parser.parse_args()
-    if args.threads:
+    if args.threads:  # numpy's BLAS too, so that every contender gets the same cores
         torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
+    blas_threads = ",".join(f"{pool['internal_api']} {pool['num_threads']}" for pool in threadpool_info())
     print(
         f"torch {torch.__version__}, numpy {np.__version__}, {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, device {args.device}, {args.dtype}"
+        f"{os.cpu_count()} CPUs, threads: torch {torch.get_num_threads()}, {blas_threads}; "
+        f"device {args.device}, {args.dtype}"
     )
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     header = f"{'n':>4} {'batch':>5}  {'method':<24}{'seconds':>12}{'/ numpy eigh':>14}{'/ torch eigh':>14}"
