@@ -1,0 +1,179 @@
+"""Verdicts from run records on disk, the states that need no runs, and the CLI that writes the tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.claims.claim import Arm, Claim, Paper
+from harness.claims.ledger import Ledger
+from harness.claims.table import render_claims
+from harness.claims.verdict import CONTRADICTED, DATA_UNAVAILABLE, NO_RECORDS, NOT_COMPARABLE, SUPPORTED
+from harness.cli import main
+from harness.models import MODELS, FitInfo, register_model
+from harness.runs.runner import execute, plan_run
+from harness.tasks import get_task
+from reproductions import REPRODUCTIONS, Reproduction
+
+PAPER = Paper("toy", "A toy paper", "Venue", 2022, "https://example.org")
+SEEDS = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class _CentroidConfig:
+    shrink: float = 0.0
+
+
+class _Centroid:
+    """Nearest class mean on the concatenated views: a fast, deterministic model that beats the prior."""
+
+    info = FitInfo()
+
+    def fit(self, train, valid) -> None:
+        x = np.concatenate(list(train.features.values()), axis=1)
+        self.means = np.stack([x[train.labels == c].mean(0) for c in range(10)])
+
+    def predict(self, split) -> np.ndarray:
+        x = np.concatenate(list(split.features.values()), axis=1)
+        return -((x[:, None, :] - self.means[None]) ** 2).sum(-1)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _centroid_model():
+    register_model("test-centroid", config=_CentroidConfig, description="nearest class mean",
+                   target_kinds=("single-label",))(lambda task, data, config, seed: _Centroid())
+    yield
+    MODELS.remove("test-centroid")
+
+
+def _claim(**kw) -> Claim:
+    fields = dict(paper=PAPER, key="k", kind="relative", statement="s", metric="accuracy", variant="v",
+                  source="Table 1, p. 2", task="digits-views", unit="%", a=Arm("test-centroid"), b=Arm("prior"))
+    return Claim(**{**fields, **kw})
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real records: the prior (chance floor) and nearest class means on digits, three seeds each."""
+    root = tmp_path_factory.mktemp("results")
+    task = get_task("digits-views")
+    for model in ("prior", "test-centroid"):
+        for seed in SEEDS:
+            assert execute(plan_run(task, model, seed), root)["status"] == "ok"
+    return root
+
+
+def test_relative_claim_supported_and_contradicted_by_records(results: Path) -> None:
+    ledger = Ledger(results)
+    supported = ledger.judge(_claim(sign="+"))
+    assert supported.outcome == SUPPORTED and supported.n == 3 and supported.achieved > 50
+    contradicted = ledger.judge(_claim(key="floor-wins", a=Arm("prior"), b=Arm("test-centroid"), sign="+"))
+    assert contradicted.outcome == CONTRADICTED and contradicted.ci_high < 0
+
+
+def test_records_of_another_config_do_not_count(results: Path) -> None:
+    verdict = Ledger(results).judge(_claim(a=Arm("test-centroid", (("shrink", "7"),))))
+    assert verdict.outcome == NO_RECORDS
+    assert "no finished runs of test-centroid[shrink=7]; run `mmrepro reproduce toy`" in verdict.detail
+
+
+def test_absolute_claim_without_data_is_not_run_with_prepare_command(results: Path) -> None:
+    claim = _claim(kind="absolute", task="mfeat", a=None, b=None, arm=Arm("test-centroid"), value=97.0)
+    verdict = Ledger(results).judge(claim)
+    assert verdict.outcome == DATA_UNAVAILABLE
+    assert "mmrepro data prepare mfeat --from" in verdict.detail
+
+
+def test_dataset_without_loader_is_not_run(results: Path) -> None:
+    claim = _claim(kind="absolute", task=None, dataset="imagenet", a=None, b=None, arm=Arm("x"), value=72.5)
+    verdict = Ledger(results).judge(claim)
+    assert verdict.outcome == DATA_UNAVAILABLE and "no loader for dataset 'imagenet'" in verdict.detail
+
+
+def test_declared_difference_is_not_comparable(results: Path) -> None:
+    verdict = Ledger(results).judge(_claim(differs="the paper fine-tunes; we probe frozen features"))
+    assert verdict.outcome == NOT_COMPARABLE and "fine-tunes" in verdict.detail
+
+
+def test_table_renders_in_every_format(results: Path) -> None:
+    ledger = Ledger(results)
+    verdicts = [ledger.judge(_claim(sign="+", floor=Arm("prior"))),
+                ledger.judge(_claim(key="abs", kind="absolute", a=None, b=None, arm=Arm("test-centroid"),
+                                    value=95.0, tolerance=1.0))]
+    md = render_claims(verdicts, ledger, "md")
+    assert "| claim" in md and "supported" in md and "floor prior" in md and "Table 1, p. 2" in md
+    assert render_claims(verdicts, ledger, "csv").splitlines()[0].startswith("paper,claim,kind")
+    payload = json.loads(render_claims(verdicts, ledger, "json"))
+    assert payload["rules_version"] == 1 and payload["claims"][0]["verdict"] == SUPPORTED
+    latex = render_claims(verdicts, ledger, "latex")
+    assert latex.startswith("% verdict rules v1") and "\\begin{tabular}" in latex and "$\\pm$" in latex
+
+
+TOY_CLAIMS = """floor = "prior"
+[paper]
+key = "toy"
+title = "A toy paper"
+venue = "Venue"
+year = 2022
+link = "https://example.org"
+
+[[claim]]
+key = "centroid-beats-prior"
+kind = "relative"
+statement = "nearest class means beat the label prior"
+task = "digits-views"
+metric = "accuracy"
+variant = "full labels"
+a = "test-centroid"
+b = "prior"
+unit = "%"
+source = "Table 1, p. 2"
+
+[[claim]]
+key = "imagenet-number"
+kind = "absolute"
+statement = "72.5% on ImageNet"
+dataset = "imagenet"
+metric = "accuracy"
+variant = "linear probe"
+value = 72.5
+unit = "%"
+arm = "test-centroid"
+source = "README.md, table 'Results'"
+"""
+
+TOY_SUITE = """description = "toy"
+seeds = [0, 1, 2]
+[[group]]
+tasks = ["digits-views"]
+models = ["prior", "test-centroid"]
+"""
+
+
+@pytest.fixture
+def toy(tmp_path: Path):
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "claims.toml").write_text(TOY_CLAIMS)
+    (folder / "suite.toml").write_text(TOY_SUITE)
+    REPRODUCTIONS.add("toy", Reproduction("toy", folder))
+    yield folder
+    REPRODUCTIONS.remove("toy")
+
+
+def test_cli_reproduce_writes_tables_and_claims_lists_them(toy: Path, results: Path, capsys) -> None:
+    out = results  # the suite's runs are already there: reproduce reuses them from the cache
+    assert main(["-q", "--results", str(out), "reproduce", "toy"]) == 0
+    for ext in ("md", "tex", "csv", "json"):
+        assert (out / "reproductions" / f"toy.{ext}").is_file()
+    md = (out / "reproductions" / "toy.md").read_text()
+    assert "centroid-beats-prior" in md and "supported" in md and "All arms on digits-views" in md
+    capsys.readouterr()
+    assert main(["--results", str(out), "claims", "--paper", "toy", "--verdict", "not run"]) == 0
+    listed = capsys.readouterr().out
+    assert "imagenet-number" in listed and "centroid-beats-prior" not in listed
+    assert main(["--results", str(out), "claims", "--verdict", "nonsense"]) == 2
