@@ -125,7 +125,7 @@ def low_rank_approx(a: np.ndarray, k: int) -> np.ndarray:
 
 
 def matrix_rank(a: np.ndarray, tol: float | None = None) -> int:
-    """Number of singular values above ``tol`` (default: s_max * max(m, n) * eps, as LAPACK users do)."""
+    """Number of singular values above ``tol`` (default as numpy's: s_max * max(m, n) * eps)."""
     s = np.linalg.svd(np.asarray(a), compute_uv=False)
     if tol is None:
         tol = (s[0] if s.size else 0.0) * max(np.shape(a)) * np.finfo(s.dtype).eps

@@ -77,7 +77,7 @@ def test_rotation_annihilates_the_pivot(a_pp: float, a_qq: float, a_pq: float) -
     assert abs(b[0, 1]) <= 8 * EPS * max(abs(a_pp), abs(a_qq), abs(a_pq))
 
 
-def test_rotation_for_equal_diagonal_is_a_quarter_turn_of_pi() -> None:
+def test_equal_diagonal_entries_give_a_45_degree_rotation() -> None:
     c, s = jacobi_rotation(2.0, 2.0, 3.0)
     assert c == pytest.approx(math.sqrt(0.5)) and s == pytest.approx(math.sqrt(0.5))
 
