@@ -55,8 +55,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         log.info("%s: not run: data unavailable. %s", task, hint)
     ledger = Ledger(args.results)
     verdicts = [ledger.judge(c) for c in claims]
-    models = {m for group in suite.groups for m in group.models}
-    markdown = paper_markdown(claims, verdicts, ledger, models, f"reproductions/{reproduction.name}/README.md")
+    markdown = paper_markdown(claims, verdicts, ledger, {s.run_id for s in plan.specs},
+                              f"reproductions/{reproduction.name}/README.md")
     for path in write_tables(reproduction.name, markdown, verdicts, ledger, args.results):
         log.info("wrote %s", path)
     _out(markdown)

@@ -45,9 +45,10 @@ def _extras_table(records: list[dict[str, Any]]) -> str:
     return tabulate(rows, headers=["model", *keys], tablefmt="github", disable_numparse=True) + "\n"
 
 
-def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger, models: set[str],
+def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger, run_ids: set[str],
                    readme: str) -> str:
-    """The Markdown report: claims table and notes, then per task the arms' leaderboard and recorded extras."""
+    """The Markdown report: claims table and notes, then per task the leaderboard and recorded extras of the
+    suite's runs (``run_ids``; other runs of the same models, e.g. exploratory settings, are left out)."""
     paper = claims[0].paper
     parts = [f"# Reproduction: {paper.title} ({paper.venue} {paper.year})\n",
              f"Paper: {paper.link}. Verdict rules v{RULES_VERSION} (harness/claims/verdict.py); package notes: "
@@ -55,7 +56,7 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
              "## Claims\n", render_claims(verdicts, ledger, "md"), render_details(verdicts)]
     for task_name in dict.fromkeys(c.task for c in claims if c.task):
         task = get_task(task_name)
-        records = [r for r in ledger.records(task_name) if r["spec"]["model"] in models]
+        records = [r for r in ledger.records(task_name) if r["run_id"] in run_ids]
         if not records:
             continue
         seconds = sum(r["wall_time_s"] for r in records)

@@ -79,17 +79,18 @@ def test_smoke_run_produces_records_and_its_table_renders(name: str, tmp_path: P
     runs = [(task, model, {**group.overrides, **smoke}) for group in suite.groups for task in group.tasks
             for model in group.models if dataset_available(get_task(task).dataset)]
     assert runs, "the suite should have at least one task that runs on a fresh checkout"
+    run_ids = set()
     for task, model, overrides in runs:
         record = execute(plan_run(get_task(task), model, 0, overrides), tmp_path)
         assert record["status"] == "ok", record.get("reason")
         assert record["metrics"][get_task(task).splits.report]
+        run_ids.add(record["run_id"])
     claims = [_smoke(c, smoke) for c in reproduction.claims()]
     ledger = Ledger(tmp_path)
     verdicts = [ledger.judge(c) for c in claims]
     runnable = [v for v in verdicts if v.claim.task and dataset_available(get_task(v.claim.task).dataset)]
     assert runnable and all(v.outcome != NO_RECORDS for v in runnable)
-    models = {m for group in suite.groups for m in group.models}
-    markdown = paper_markdown(claims, verdicts, ledger, models, "README.md")
-    assert all(c.key in markdown for c in claims)
+    markdown = paper_markdown(claims, verdicts, ledger, run_ids, "README.md")
+    assert all(c.key in markdown for c in claims) and f"{len(run_ids)} records" in markdown
     for fmt in TABLE_FORMATS:
         assert render_claims(verdicts, ledger, fmt)
