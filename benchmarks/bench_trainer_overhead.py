@@ -85,7 +85,8 @@ def main() -> None:
         std = Standardizer.fit(train, ref.modalities)
         train_t, valid_t = (TensorData(s, std, ref.trainer.device, target_dtype=ref.objective.target_dtype)
                             for s in (train, valid))
-        optimizer = torch.optim.AdamW(ref.network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        optimizer = torch.optim.AdamW(ref.network.parameters(), lr=config.lr, weight_decay=config.weight_decay,
+                                      fused=True)
         rng = np.random.default_rng(0)
         bare += [bare_epoch(ref, optimizer, train_t, valid_t, valid.labels, metric, config.batch_size,
                             config.grad_clip, rng) for _ in range(args.epochs)][1:]

@@ -4,7 +4,8 @@ Early fusion needs the modalities on one time grid. Unaligned sequences (differe
 are put on a common grid of ``steps`` steps by nearest-neighbour resampling of each sample's *valid*
 steps (step k reads source step floor((k + 1/2) L / steps) of a length-L sequence), which is what word
 alignment does approximately for MOSI/MOSEI; a vector modality is repeated on every step. An absent
-modality contributes zeros, i.e. its training-set mean after standardisation.
+modality contributes zeros, i.e. its training-set mean after standardisation. The grid is never longer than
+the longest modality, so on vector-only data the LSTM takes a single step.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def resample(inp: ModalityInput, steps: int) -> torch.Tensor:
 class EFLSTM(nn.Module):
     def __init__(self, specs: list[ModalitySpec], out_dim: int, cfg: EarlyFusionConfig) -> None:
         super().__init__()
-        self.names, self.steps = [s.name for s in specs], cfg.steps
+        self.names = [s.name for s in specs]
+        self.steps = min(cfg.steps, max(s.max_len for s in specs))  # all-vector data: one step, not copies
         self.rnn = nn.LSTM(sum(s.dim for s in specs), cfg.hidden, batch_first=True)
         self.head = nn.Sequential(nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden, cfg.hidden), nn.ReLU(),
                                   nn.Linear(cfg.hidden, out_dim))

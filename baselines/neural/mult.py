@@ -43,7 +43,7 @@ class CrossmodalLayer(nn.Module):
     def __init__(self, d: int, n_heads: int, ff_mult: int, dropout: float) -> None:
         super().__init__()
         self.norm_q, self.norm_kv, self.norm_ff = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
-        self.attn = nn.MultiheadAttention(d, n_heads, dropout=dropout, batch_first=True)
+        self.attn = nn.MultiheadAttention(d, n_heads, batch_first=True)  # no attention dropout, as in encoder_layer
         self.ff = nn.Sequential(nn.Linear(d, ff_mult * d), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff_mult * d, d))
         self.drop = nn.Dropout(dropout)
 

@@ -98,7 +98,7 @@ class TensorData:
             self.lengths[m] = lengths
             self.lengths_t[m] = torch.from_numpy(lengths).to(device)
             self.present[m] = torch.full((self.n,), m not in missing, dtype=torch.bool, device=device)
-        self.y = torch.as_tensor(np.asarray(split.labels), dtype=target_dtype, device=device)
+        self.y = torch.as_tensor(np.array(split.labels), dtype=target_dtype, device=device)  # a writable copy
 
     def __len__(self) -> int:
         return self.n
