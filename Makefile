@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/mmrepro leaderboard
+	$(BIN)/mmrepro --jobs 2 leaderboard
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import time
 import traceback
@@ -119,6 +120,7 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> dict[str, A
     record["wall_time_s"] = time.perf_counter() - t0
     record["peak_rss_mb"] = _peak_rss_mb()
     record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
-    write_record(path, record, predictions)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank runs; one writes the record
+        write_record(path, record, predictions)
     record["cached"] = False
     return record
