@@ -9,23 +9,13 @@ import logging
 import sys
 from pathlib import Path
 
+from harness.console import out, parse_seeds
 from harness.errors import UserError
 
 log = logging.getLogger("harness")
 
 # Each area owns its sub-commands in its own module, exposing ``add_commands(subparsers)``.
 COMMAND_MODULES = ("harness.data.commands", "harness.claims.commands", "harness.robustness.commands")
-
-
-def _seeds(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(s) for s in text.split(",") if s.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seeds {text!r}: expected integers like 0,1,2") from None
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -39,7 +29,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         t = TASKS.get(name)
         rows.append([t.display_name, t.version, t.dataset, t.target_kind, ",".join(t.modalities),
                      t.primary_metric, "yes" if dataset_available(t.dataset) else "prepare first"])
-    _out(tabulate(rows, headers=["task", "v", "dataset", "target", "modalities", "primary", "data"]))
+    out(tabulate(rows, headers=["task", "v", "dataset", "target", "modalities", "primary", "data"]))
     return 0
 
 
@@ -49,7 +39,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     from harness.models import get_model, list_models
 
     rows = [[m, ",".join(get_model(m).target_kinds), get_model(m).description] for m in list_models()]
-    _out(tabulate(rows, headers=["model", "targets", "description"]))
+    out(tabulate(rows, headers=["model", "targets", "description"]))
     return 0
 
 
@@ -94,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra = f" ({record['reason']})" if record["status"] != "ok" else ""
         log.info("%s %s/%s seed %s: %s%s", record["run_id"], record["spec"]["task"], record["spec"]["model"],
                  record["spec"]["seed"], state, extra)
-    _out(render(_boards([task.name], args.results)[0], args.format))
+    out(render(_boards([task.name], args.results)[0], args.format))
     return 1 if any(r["status"] != "ok" for r in records) else 0
 
 
@@ -116,9 +106,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     boards = _boards(plan.tasks, args.results)
     _write_leaderboards(boards, args.results)
     for board in boards:
-        _out(render(board, args.format))
+        out(render(board, args.format))
     for task, hint in plan.unavailable.items():
-        _out(f"{task}: not run: data unavailable. {hint}")
+        out(f"{task}: not run: data unavailable. {hint}")
     cached = sum(r["cached"] for r in records)
     log.info("%d runs: %d cached, %d run now, %d failed", len(records), cached, len(records) - cached,
              sum(r["status"] != "ok" for r in records))
@@ -138,8 +128,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     records = current_records(task, [r for _, r in iter_records(args.results, task.name)],
                               data_fingerprint(task.dataset))
     table = compare_models(task, records, args.a, args.b, args.results)
-    _out(f"{args.a} - {args.b} on {task.display_name} ({task.splits.report}), metric {task.primary_metric}")
-    _out(tabulate(table, headers="keys", showindex=False, floatfmt=".4f"))
+    out(f"{args.a} - {args.b} on {task.display_name} ({task.splits.report}), metric {task.primary_metric}")
+    out(tabulate(table, headers="keys", showindex=False, floatfmt=".4f"))
     return 0
 
 
@@ -148,7 +138,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     path, record = find_record(args.results, args.run_id)
     record.pop("history", None)
-    _out(f"{path}\n" + json.dumps(record, indent=2, sort_keys=True))
+    out(f"{path}\n" + json.dumps(record, indent=2, sort_keys=True))
     return 0
 
 
@@ -168,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run task x model(s) x seeds (cached)")
     run.add_argument("--task", required=True)
     run.add_argument("--model", required=True, action="append", help="repeatable")
-    run.add_argument("--seeds", type=_seeds, default=(0, 1, 2))
+    run.add_argument("--seeds", type=parse_seeds, default=(0, 1, 2))
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model setting")
     run.add_argument("--force", action="store_true", help="rerun even if a finished record exists")
     run.add_argument("--format", choices=FORMATS, default="md")
@@ -177,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     board = sub.add_parser("leaderboard", help="run a suite (cached) and print its leaderboards")
     board.add_argument("--suite", default="default")
     board.add_argument("--task")
-    board.add_argument("--seeds", type=_seeds)
+    board.add_argument("--seeds", type=parse_seeds)
     board.add_argument("--format", choices=FORMATS, default="md")
     board.add_argument("--force", action="store_true")
     board.set_defaults(fn=cmd_leaderboard)

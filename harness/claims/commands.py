@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
+from harness.console import out, parse_seeds
 from harness.errors import UserError
 
 log = logging.getLogger(__name__)
-
-
-def _seeds(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(s) for s in text.split(",") if s.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seeds {text!r}: expected integers like 0,1,2") from None
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def write_tables(name: str, markdown: str, verdicts, ledger, results: Path) -> list[Path]:
@@ -59,7 +48,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                               f"reproductions/{reproduction.name}/README.md")
     for path in write_tables(reproduction.name, markdown, verdicts, ledger, args.results):
         log.info("wrote %s", path)
-    _out(markdown)
+    out(markdown)
     failed = [r for r in records if r["status"] != "ok"]
     cached = sum(r["cached"] for r in records)
     log.info("%d runs: %d cached, %d run now, %d failed", len(records), cached, len(records) - cached, len(failed))
@@ -88,18 +77,18 @@ def cmd_claims(args: argparse.Namespace) -> int:
             frame.insert(0, "paper", name)
             frames.append(frame)
     if not frames:
-        _out("no claims match")
+        out("no claims match")
         return 0
     import pandas as pd
 
-    _out(tabulate(pd.concat(frames), headers="keys", tablefmt="github", showindex=False, disable_numparse=True))
+    out(tabulate(pd.concat(frames), headers="keys", tablefmt="github", showindex=False, disable_numparse=True))
     return 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     reproduce = sub.add_parser("reproduce", help="run a paper's reproduction suite (cached) and judge its claims")
     reproduce.add_argument("paper", help="reproduction package name, e.g. essl")
-    reproduce.add_argument("--seeds", type=_seeds, help="override the suite's seeds, e.g. 0,1,2,3,4")
+    reproduce.add_argument("--seeds", type=parse_seeds, help="override the suite's seeds, e.g. 0,1,2,3,4")
     reproduce.add_argument("--force", action="store_true", help="rerun even if finished records exist")
     reproduce.set_defaults(fn=cmd_reproduce)
 

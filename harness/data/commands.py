@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from harness.console import out
 from harness.errors import UserError
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def _options(pairs: list[str] | None, nonfinite: str | None) -> dict[str, str]:
@@ -36,7 +32,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         manifest = store.prepare(args.name, Path(args.source) if args.source else None,
                                  options=_options(args.option, args.nonfinite), fmt=args.format,
                                  download=args.download)
-        _out(f"prepared {args.name} ({manifest['fingerprint']}) under {store.data_root() / args.name}: "
+        out(f"prepared {args.name} ({manifest['fingerprint']}) under {store.data_root() / args.name}: "
              + ", ".join(f"{k} {v}" for k, v in manifest["splits"].items()))
     elif args.data_cmd == "list":
         rows = []
@@ -47,22 +43,22 @@ def cmd_data(args: argparse.Namespace) -> int:
             else:
                 state = "prepared" if store.is_prepared(name) else "not prepared"
             rows.append([name, state, source.description if source else "(prepared, not registered here)"])
-        _out(tabulate(rows, headers=["dataset", "state", "description"]))
+        out(tabulate(rows, headers=["dataset", "state", "description"]))
     elif args.data_cmd == "info":
-        _out(json.dumps(store.read_manifest(args.name), indent=2))
+        out(json.dumps(store.read_manifest(args.name), indent=2))
     elif args.data_cmd == "verify":
         problems = store.verify(args.name)
         for problem in problems:
-            _out(f"{args.name}: {problem}")
+            out(f"{args.name}: {problem}")
         if problems:
-            _out(f"{args.name}: NOT intact; prepare it again with: mmrepro data prepare {args.name} --from PATH")
+            out(f"{args.name}: NOT intact; prepare it again with: mmrepro data prepare {args.name} --from PATH")
             return 1
-        _out(f"{args.name}: intact (sources re-hashed, prepared fingerprint matches)")
+        out(f"{args.name}: intact (sources re-hashed, prepared fingerprint matches)")
     elif args.data_cmd == "export":
         from harness.data import mmsa_pickle
 
         path = mmsa_pickle.write(store.load_dataset(args.name), Path(args.to))
-        _out(f"wrote {args.name} in MMSA pickle layout to {path}")
+        out(f"wrote {args.name} in MMSA pickle layout to {path}")
     return 0
 
 

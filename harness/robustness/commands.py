@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.console import parse_seeds
 from harness.errors import UserError
 
 
@@ -36,11 +37,10 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    from harness.cli import _seeds
 
     parser = sub.add_parser("robustness", help="modality-removal and noise robustness table of a task's runs")
     parser.add_argument("--task", required=True)
     parser.add_argument("--suite", default="default", help="which suite's runs to score (default: default)")
-    parser.add_argument("--seeds", type=_seeds)
+    parser.add_argument("--seeds", type=parse_seeds)
     parser.add_argument("--force", action="store_true", help="rerun even if finished records exist")
     parser.set_defaults(fn=cmd_robustness)
