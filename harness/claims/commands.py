@@ -39,7 +39,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     claims = reproduction.claims()
     suite = reproduction.suite()
     plan = plan_suite(suite, args.seeds)
-    records = execute_all(plan.specs, args.results, force=args.force)
+    records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet)
     for task, hint in plan.unavailable.items():
         log.info("%s: not run: data unavailable. %s", task, hint)
     ledger = Ledger(args.results)

@@ -25,7 +25,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     specs = [s for s in plan.specs if s.task == task.name]
     if not specs:
         raise UserError(f"suite {args.suite!r} has no runs of task {task.name!r}")
-    execute_all(specs, args.results, force=args.force)
+    execute_all(specs, args.results, force=args.force, progress=not args.quiet, jobs=args.jobs)
     wanted = {s.run_id for s in specs}
     records = [r for _, r in iter_records(args.results, task.name) if r["run_id"] in wanted]
     text = render_markdown(task, current_records(task, records, data_fingerprint(task.dataset)))
