@@ -2,8 +2,9 @@
 
 Why a few labels: on 8x8 digits a linear probe on *all* training labels brings every pre-trained encoder close to
 the ceiling (and a wide untrained one nearly as close), so it cannot tell pre-training methods apart; with a handful
-of labels per class the quality of the representation, not the probe, decides the accuracy. Both evaluators return (n, C) class scores, the harness's
-output contract for single-label tasks, so the runner computes every reported metric itself.
+of labels per class the quality of the representation, not the probe, decides the accuracy. Both evaluators return
+(n, C) class scores, the harness's output contract for single-label tasks, so the runner computes every reported
+metric itself.
 """
 
 from __future__ import annotations
