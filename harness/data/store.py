@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,13 @@ def load_dataset(name: str, root: Path | None = None) -> MultimodalDataset:
     source = DATASETS.get(name)
     if source.embedded:
         return load_embedded(name)
+    root = Path(root or data_root()).resolve()
+    return _load_prepared_once(name, root, read_manifest(name, root)["fingerprint"])
+
+
+@lru_cache(maxsize=4)
+def _load_prepared_once(name: str, root: Path, fingerprint: str) -> MultimodalDataset:
+    """A sweep runs many models on one dataset: read it once per process (re-preparing changes the key)."""
     return load_prepared(name, root)
 
 
