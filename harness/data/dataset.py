@@ -1,14 +1,23 @@
 """The in-memory form every loader produces and every model consumes.
 
-A dataset is a split-indexed table of samples. Each modality is either a vector per sample
-(shape ``(n, d)``) or a padded sequence (shape ``(n, T, d)``) with per-sample ``lengths``.
-Validation lives here so that every loader, embedded or prepared, gets the same checks.
+A dataset is a split-indexed table of samples. Each modality is one of
+
+- a vector per sample, shape ``(n, d)``;
+- a padded sequence, shape ``(n, T, d)``, with per-sample ``lengths``;
+- an image, shape ``(n, C, H, W)`` (no lengths): float pixels in [0, 1], or raw ``uint8`` 0..255
+  (:meth:`Split.images` gives both as float [0, 1]), so no model hard-codes a dataset's pixel layout.
+
+Samples may also carry *group fields* (``Split.groups``), one value per sample, that say how samples
+belong together: ``dialogue`` (dialogue id), ``speaker``, ``turn`` (integer position within its dialogue)
+and ``pair`` (samples sharing a pair id share the paired item, e.g. one image heard in two clips).
+Values are integers or strings. Conversation models batch whole dialogues through
+:meth:`Split.dialogues`. Validation lives here so that every loader, embedded or prepared, gets the same checks.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,14 +28,18 @@ class DataError(UserError):
     """A dataset violates the layout contract (shapes, lengths, non-finite values, empty split)."""
 
 
+GROUP_KEYS = ("dialogue", "speaker", "turn", "pair")
+
+
 @dataclass(frozen=True)
 class Split:
-    """One split: per-modality arrays aligned on axis 0 with ``labels`` and ``ids``."""
+    """One split: per-modality arrays aligned on axis 0 with ``labels``, ``ids`` and each group field."""
 
     ids: np.ndarray
     labels: np.ndarray
     features: dict[str, np.ndarray]
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
+    groups: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -34,18 +47,54 @@ class Split:
     def is_sequence(self, modality: str) -> bool:
         return modality in self.lengths
 
+    def is_image(self, modality: str) -> bool:
+        return modality not in self.lengths and self.features[modality].ndim == 4
+
     def mask(self, modality: str) -> np.ndarray:
         """Boolean ``(n, T)`` mask of valid time steps for a sequence modality."""
         steps = np.arange(self.features[modality].shape[1])
         return steps[None, :] < self.lengths[modality][:, None]
 
     def pooled(self, modality: str) -> np.ndarray:
-        """Per-sample vector: the modality itself, or the mean over valid steps of a sequence."""
+        """Per-sample vector: the modality itself, an image flattened, or the mean over valid steps of a sequence."""
         x = self.features[modality]
+        if self.is_image(modality):
+            return x.reshape(len(x), -1)
         if not self.is_sequence(modality):
             return x
         m = self.mask(modality)[..., None].astype(x.dtype)
         return (x * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1)
+
+    def images(self, modality: str) -> np.ndarray:
+        """``(n, C, H, W)`` float32 pixels in [0, 1] of an image modality (``uint8`` is divided by 255)."""
+        if not self.is_image(modality):
+            raise DataError(f"modality {modality!r} is not an image (shape {self.features[modality].shape}); "
+                            "image modalities are (n, C, H, W)")
+        x = self.features[modality]
+        return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
+
+    def group(self, key: str) -> np.ndarray:
+        """One group field; a clear error when the loader did not fill it."""
+        if key not in self.groups:
+            raise DataError(f"these samples have no {key!r} group field (they have {sorted(self.groups) or 'none'}); "
+                            "use a dataset whose loader records it (e.g. MELD, IEMOCAP, synth_conversation)")
+        return self.groups[key]
+
+    def dialogues(self) -> list[np.ndarray]:
+        """Row indices of each dialogue in turn order; dialogues in order of first appearance.
+
+        Without a ``turn`` field a dialogue's rows keep their stored order.
+        """
+        dialogue = self.group("dialogue")
+        _, first, inverse = np.unique(dialogue, return_index=True, return_inverse=True)
+        rank = np.argsort(np.argsort(first))[inverse]  # dialogue's rank by first appearance, per row
+        turn = self.groups.get("turn", np.arange(len(self)))
+        order = np.lexsort((np.arange(len(self)), turn, rank))
+        return np.split(order, np.flatnonzero(np.diff(rank[order])) + 1)
+
+    def with_features(self, features: dict[str, np.ndarray], lengths: dict[str, np.ndarray] | None = None) -> Split:
+        """The same samples (ids, labels, groups) with other features; ``lengths`` default to the current ones."""
+        return replace(self, features=features, lengths=self.lengths if lengths is None else lengths)
 
     def subset(self, index: np.ndarray) -> Split:
         return Split(
@@ -53,6 +102,7 @@ class Split:
             labels=self.labels[index],
             features={k: v[index] for k, v in self.features.items()},
             lengths={k: v[index] for k, v in self.lengths.items()},
+            groups={k: v[index] for k, v in self.groups.items()},
         )
 
 
@@ -74,13 +124,22 @@ class MultimodalDataset:
                     f"{self.name}/{split_name}: modalities {sorted(split.features)} differ from "
                     f"{sorted(first.features)} in another split; every split needs the same modalities"
                 )
+            if set(split.groups) != set(first.groups):
+                raise DataError(
+                    f"{self.name}/{split_name}: group fields {sorted(split.groups)} differ from "
+                    f"{sorted(first.groups)} in another split; every split needs the same group fields"
+                )
 
     @property
     def modalities(self) -> list[str]:
         return list(next(iter(self.splits.values())).features)
 
+    @property
+    def group_keys(self) -> list[str]:
+        return list(next(iter(self.splits.values())).groups)
+
     def feature_shape(self, modality: str) -> tuple[int, ...]:
-        """Shape of one sample (``(d,)`` or ``(T, d)``), taken from the first split."""
+        """Shape of one sample (``(d,)``, ``(T, d)`` or ``(C, H, W)``), taken from the first split."""
         return tuple(next(iter(self.splits.values())).features[modality].shape[1:])
 
     def split(self, name: str) -> Split:
@@ -89,13 +148,18 @@ class MultimodalDataset:
         return self.splits[name]
 
     def fingerprint(self) -> str:
-        """sha256 over every array's dtype, shape and bytes, in a fixed order (16 hex chars)."""
+        """sha256 over every array's dtype, shape and bytes, in a fixed order (16 hex chars).
+
+        Group fields enter only when present, so datasets without them keep the fingerprints (and run ids)
+        they had before group fields existed.
+        """
         h = hashlib.sha256(self.name.encode())
         for split_name in sorted(self.splits):
             split = self.splits[split_name]
             arrays = {"ids": split.ids, "labels": split.labels}
             arrays |= {f"x.{k}": v for k, v in split.features.items()}
             arrays |= {f"len.{k}": v for k, v in split.lengths.items()}
+            arrays |= {f"group.{k}": v for k, v in split.groups.items()}
             for key in sorted(arrays):
                 a = np.ascontiguousarray(arrays[key])
                 if a.dtype.kind in "OUS":
@@ -132,5 +196,31 @@ def validate_split(dataset: str, split_name: str, split: Split) -> None:
                 raise DataError(
                     f"{where}: lengths of {modality!r} must be n integers in [1, {x.shape[1]}]"
                 )
-        elif x.ndim != 2:
-            raise DataError(f"{where}: vector modality {modality!r} must be (n, d), got {x.shape}")
+        elif x.ndim not in (2, 4):
+            raise DataError(f"{where}: modality {modality!r} must be a vector (n, d) or an image (n, C, H, W), "
+                            f"got {x.shape}")
+        elif x.ndim == 4 and x.dtype.kind != "f" and x.dtype != np.uint8:
+            raise DataError(f"{where}: image modality {modality!r} is {x.dtype}; use float pixels in [0, 1] or uint8")
+    _validate_groups(where, split)
+
+
+def _validate_groups(where: str, split: Split) -> None:
+    n = len(split)
+    for key, values in split.groups.items():
+        if key not in GROUP_KEYS:
+            raise DataError(f"{where}: group field {key!r} is not one of {GROUP_KEYS}")
+        if values.shape != (n,):
+            raise DataError(f"{where}: group field {key!r} has shape {values.shape}; it needs one value per "
+                            f"sample ({n})")
+        if values.dtype.kind not in "iuU":
+            raise DataError(f"{where}: group field {key!r} is {values.dtype}; use integers or strings")
+    if "turn" in split.groups:
+        turn = split.groups["turn"]
+        if turn.dtype.kind not in "iu" or (turn < 0).any():
+            raise DataError(f"{where}: group field 'turn' must hold non-negative integers (position in dialogue)")
+        if "dialogue" not in split.groups:
+            raise DataError(f"{where}: group field 'turn' needs a 'dialogue' field to say whose turn it is")
+        pairs = np.unique(np.stack([np.unique(split.groups["dialogue"], return_inverse=True)[1], turn]), axis=1)
+        if pairs.shape[1] != n:
+            raise DataError(f"{where}: {n - pairs.shape[1]} (dialogue, turn) pairs repeat; a turn index must be "
+                            "unique within its dialogue")

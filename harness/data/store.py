@@ -5,8 +5,10 @@ Layout under the data root (``$MMREPRO_DATA``, default ``~/.cache/mmrepro/data``
     <root>/<name>/manifest.json     sources + sha256, counts before/after filters, features, fingerprint
     <root>/<name>/arrow/            DatasetDict.save_to_disk
 
-Columns: ``id`` (string), ``label``, ``x.<modality>`` and, for sequences, ``len.<modality>``. A vector
-modality is a fixed-size list of ``d`` floats; a sequence is stored *unpadded* as a list of ``d``-float
+Columns: ``id`` (string), ``label``, ``x.<modality>``, for sequences ``len.<modality>``, and one
+``group.<key>`` per group field (dialogue, speaker, turn, pair; listed with their dtypes under ``groups`` in
+the manifest). A vector modality is a fixed-size list of ``d`` floats, an image one of ``C*H*W`` values
+(the manifest's ``shape`` restores ``(C, H, W)``); a sequence is stored *unpadded* as a list of ``d``-float
 steps, so the disk holds no padding and a batch loader pads each batch only to its own longest sample
 (:mod:`harness.data.batching`). :func:`load_prepared` pads back to the source's length ``T`` so the
 in-memory :class:`Split` keeps the shapes of the published format.
@@ -78,6 +80,8 @@ def _split_table(split: Split) -> pa.Table:
             columns[f"len.{modality}"] = pa.array(lengths)
         else:
             columns[f"x.{modality}"] = _fixed_list(x.reshape(len(x), -1))
+    for key, values in split.groups.items():
+        columns[f"group.{key}"] = pa.array(values)
     return pa.table(columns)
 
 
@@ -99,8 +103,12 @@ def pad_ragged(values: np.ndarray, lengths: np.ndarray, max_len: int) -> np.ndar
     return out
 
 
-def table_to_split(table: pa.Table, features: dict[str, dict[str, Any]]) -> Split:
-    """Rebuild a padded :class:`Split` from an Arrow table, padding sequences to the manifest's ``T``."""
+def table_to_split(table: pa.Table, features: dict[str, dict[str, Any]], groups: dict[str, str] | None = None
+                   ) -> Split:
+    """Rebuild a padded :class:`Split` from an Arrow table, padding sequences to the manifest's ``T``.
+
+    ``groups`` maps each group field to its numpy dtype string (the manifest's ``groups``).
+    """
     labels = table.column("label")
     label_arr = labels.combine_chunks()
     if pa.types.is_fixed_size_list(label_arr.type):
@@ -117,7 +125,10 @@ def table_to_split(table: pa.Table, features: dict[str, dict[str, Any]]) -> Spli
         else:
             x[modality] = flat.reshape(len(table), *shape)
     ids = np.asarray(table.column("id").to_pylist(), dtype=np.str_)
-    return Split(ids=ids, labels=y, features=x, lengths=lengths)
+    group_values = {key: np.asarray(table.column(f"group.{key}").to_pylist(),
+                                    dtype=np.str_ if np.dtype(dtype).kind == "U" else np.dtype(dtype))
+                    for key, dtype in (groups or {}).items()}
+    return Split(ids=ids, labels=y, features=x, lengths=lengths, groups=group_values)
 
 
 def _as_result(read_out: MultimodalDataset | ReadResult) -> ReadResult:
@@ -134,7 +145,7 @@ def _zero_padding(dataset: MultimodalDataset) -> MultimodalDataset:
             if features[m][pad].any():
                 features[m] = features[m].copy()
                 features[m][pad] = 0
-        splits[name] = Split(ids=split.ids, labels=split.labels, features=features, lengths=split.lengths)
+        splits[name] = split.with_features(features)
     return MultimodalDataset(name=dataset.name, splits=splits, synthetic=dataset.synthetic)
 
 
@@ -196,6 +207,7 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
         "label": {"dtype": str(first.labels.dtype), "shape": list(first.labels.shape[1:])},
         "features": {m: {"shape": list(dataset.feature_shape(m)), "dtype": str(first.features[m].dtype),
                          "sequence": first.is_sequence(m)} for m in dataset.modalities},
+        **({"groups": {k: first.groups[k].dtype.str for k in dataset.group_keys}} if dataset.group_keys else {}),
         "notes": result.notes,
         "synthetic": dataset.synthetic,
     }
@@ -245,7 +257,8 @@ def open_prepared(name: str, root: Path | None = None):
 def load_prepared(name: str, root: Path | None = None) -> MultimodalDataset:
     manifest = read_manifest(name, root)
     dd = open_prepared(name, root)
-    splits = {s: table_to_split(dd[s].data.table, manifest["features"]) for s in manifest["splits"]}
+    splits = {s: table_to_split(dd[s].data.table, manifest["features"], manifest.get("groups"))
+              for s in manifest["splits"]}
     return MultimodalDataset(name=name, splits=splits, synthetic=manifest.get("synthetic", False))
 
 

@@ -22,7 +22,7 @@ def _split(n: int = 4, **overrides) -> Split:
     (_split(features={"a": np.zeros((3, 3))}), "has 3 samples but there are 4 labels"),
     (_split(features={"a": np.array([[np.nan, 0, 0]] * 4)}), "NaN/inf values in 4 samples"),
     (_split(features={"a": np.zeros((4, 5, 2))}, lengths={"a": np.array([1, 2, 6, 1])}), "lengths"),
-    (_split(features={"a": np.zeros((4, 5, 2))}), "must be (n, d)"),
+    (_split(features={"a": np.zeros((4, 5, 2))}), "must be a vector (n, d) or an image"),
 ])
 def test_malformed_split_is_refused_with_location(split: Split, message: str) -> None:
     with pytest.raises(DataError, match="toy/train") as err:
