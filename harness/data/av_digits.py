@@ -14,6 +14,8 @@ mono 16-bit wavs named ``{digit}_{speaker}_{index}.wav``) and scikit-learn's bun
 
 ``audio``: log-mel spectrogram sequence, 40 bands over 0-4 kHz, 32 ms Hann window, 10 ms hop (numpy/scipy),
 ``log(mel power + 1e-6)``, one step per frame, variable length. ``image``: the 64 grey levels / 16.
+Group fields: ``speaker`` (FSDD speaker) and ``pair`` (the ``load_digits`` index of the paired image; clips
+that share an image share a pair id, so a contrastive loss can avoid treating them as negatives).
 
 The retrieval variant keeps, per split and digit, only as many clips as there are pool images, so every
 gallery image is distinct; query i's ground truth is gallery item i (``labels = arange(n)``).
@@ -128,7 +130,8 @@ def _pairs(root: Path, limit_per_split: int | None) -> tuple[dict[str, dict], di
             "digit": np.array([d for _, d, *_ in rows], dtype=np.int64),
             "spec": [log_mel(_read_wav(p), filters) for p, *_ in rows],
             "image": (bunch.data[[i for *_, i, _ in rows]] / 16.0).astype(np.float32),
-            "image_index": np.array([i for *_, i, _ in rows]),
+            "image_index": np.array([i for *_, i, _ in rows], dtype=np.int64),
+            "speaker": np.array([sp for _, _, sp, *_ in rows], dtype=np.str_),
             "first_use": np.array([f for *_, f in rows]),
         }
     notes = {"speakers": {s: sorted({sp for _, _, sp in v}) for s, v in by_split.items()},
@@ -145,7 +148,8 @@ def _split(part: dict, keep: np.ndarray, labels: np.ndarray, t_max: int) -> Spli
     for i, s in enumerate(specs):
         audio[i, :len(s)] = s
     return Split(ids=part["ids"][keep], labels=labels, features={"audio": audio, "image": part["image"][keep]},
-                 lengths={"audio": lengths})
+                 lengths={"audio": lengths},
+                 groups={"speaker": part["speaker"][keep], "pair": part["image_index"][keep]})
 
 
 def read(root: Path, *, retrieval: bool = False, limit: str | int | None = None) -> ReadResult:

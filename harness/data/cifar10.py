@@ -5,7 +5,8 @@ Source of truth: https://www.cs.toronto.edu/~kriz/cifar.html, "python version": 
 green, then blue values, row-major 32x32) and ``labels`` (10000 ints 0..9). Python 2 pickles: read with
 ``latin1`` through the restricted unpickler (keys arrive as ``str``; ``bytes`` keys are accepted too).
 Split: train = batches 1-4 (40,000), valid = batch 5 (10,000), test = ``test_batch`` (10,000).
-One modality ``image``: the 3072 raw uint8 values (no scaling, so nothing is altered).
+One image modality ``image``: (n, 3, 32, 32) raw uint8 values (the 3072 bytes reshaped, not scaled, so nothing
+is altered; :meth:`harness.data.dataset.Split.images` gives float pixels in [0, 1]).
 """
 
 from __future__ import annotations
@@ -45,5 +46,5 @@ def read(root: Path) -> MultimodalDataset:
         parts = [_batch(folder / name) for name in names]
         ids = np.array([f"{name}/{i}" for name, (x, _) in zip(names, parts, strict=True) for i in range(len(x))])
         splits[split] = Split(ids=ids, labels=np.concatenate([y for _, y in parts]),
-                              features={"image": np.concatenate([x for x, _ in parts])})
+                              features={"image": np.concatenate([x for x, _ in parts]).reshape(-1, 3, 32, 32)})
     return MultimodalDataset(name="cifar10", splits=splits)

@@ -8,7 +8,9 @@ Source of truth: the 9-tuple pickle read by DialogueRNN's ``IEMOCAPDataset`` and
 where each of ``speakers .. sentences`` maps a dialogue id to a per-utterance list (speaker ``"M"``/``"F"``,
 integer label, one feature vector per modality, the transcript). Pickles are read with ``latin1`` through
 the restricted unpickler. One sample per utterance, in dialogue order, with id
-``<dialogue>#<position>#<speaker>`` (:func:`parse_id` recovers the three parts for conversation models).
+``<dialogue>#<position>#<speaker>``. The same three parts fill the group fields ``dialogue`` (the pickle's
+dialogue id), ``turn`` (position in the dialogue) and ``speaker`` (``"M"``/``"F"``), so conversation models
+batch whole dialogues (:meth:`harness.data.dataset.Split.dialogues`).
 
 Split protocol (CORECT): test = ``test_ids``; valid = the first ``floor(10%)`` of ``train_ids`` in stored
 order (sorted first if the pickle stores a set, whose order is not defined); train = the rest.
@@ -33,12 +35,6 @@ CLASSES = {
 }
 
 
-def parse_id(sample_id: str) -> tuple[str, int, str]:
-    """``(dialogue, position, speaker)`` of a conversation sample id."""
-    dialogue, position, speaker = sample_id.rsplit("#", 2)
-    return dialogue, int(position), speaker
-
-
 def _ordered(ids, where: str) -> list[str]:
     if isinstance(ids, set | frozenset):
         return sorted(str(i) for i in ids)
@@ -56,7 +52,9 @@ def _dialogue_rows(fields: dict, dialogue, where: str, policy: str, replaced: di
     rows = {m: fix_nonfinite(np.asarray(fields[m][dialogue], dtype=np.float32).reshape(n, -1), policy,
                              f"{where}:{m}", replaced) for m in MODALITIES}
     rows["labels"] = np.asarray(fields["labels"][dialogue], dtype=np.int64)
-    rows["ids"] = [f"{dialogue}#{i}#{s}" for i, s in enumerate(fields["speakers"][dialogue])]
+    speakers = [str(s) for s in fields["speakers"][dialogue]]
+    rows["ids"] = [f"{dialogue}#{i}#{s}" for i, s in enumerate(speakers)]
+    rows["dialogue"], rows["turn"], rows["speaker"] = [str(dialogue)] * n, list(range(n)), speakers
     return rows
 
 
@@ -89,7 +87,11 @@ def read(path: Path, *, name: str = "iemocap_6", nonfinite: str = "error") -> Re
             raise DataError(f"{path}: {split} labels span [{labels.min()}, {labels.max()}] but {name} has "
                             f"{len(classes)} classes {classes}; use the matching pickle")
         features = {m: np.concatenate([r[m] for r in rows]) for m in MODALITIES}
-        splits[split] = Split(ids=np.array([i for r in rows for i in r["ids"]]), labels=labels, features=features)
+        group_fields = {"dialogue": np.array([d for r in rows for d in r["dialogue"]], dtype=np.str_),
+                  "turn": np.concatenate([r["turn"] for r in rows]).astype(np.int64),
+                  "speaker": np.array([s for r in rows for s in r["speaker"]], dtype=np.str_)}
+        splits[split] = Split(ids=np.array([i for r in rows for i in r["ids"]]), labels=labels, features=features,
+                              groups=group_fields)
     notes = {"classes": list(classes), "dialogues": {s: len(d) for s, d in groups.items()},
              "valid_protocol": "first floor(10%) of train_ids in stored order (CORECT)",
              "nonfinite_policy": nonfinite, "nonfinite": replaced}

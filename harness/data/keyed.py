@@ -39,5 +39,5 @@ def attach_keyed(splits: dict[str, Split], path: Path, modality: str) -> dict[st
             raise DataError(f"{path}: no {modality} features for {len(missing)} of {len(split)} samples of split "
                             f"{name!r} (first: {missing[0]!r}); ids must match the dataset's sample ids")
         features = dict(split.features) | {modality: np.stack([table[i] for i in split.ids])}
-        out[name] = Split(ids=split.ids, labels=split.labels, features=features, lengths=split.lengths)
+        out[name] = split.with_features(features)
     return out

@@ -4,6 +4,8 @@ Source of truth: declare-lab/MELD, ``data/MELD/{train,dev,test}_sent_emo.csv`` (
 Speaker, Emotion, Sentiment, Dialogue_ID, Utterance_ID, Season, Episode, StartTime, EndTime``). One sample per
 utterance, ordered by dialogue then ``Utterance_ID`` (the order conversation models need); ``dev`` is the
 ``valid`` split. Ids are ``<split>/dia<D>_utt<U>``, the clip names of MELD.Raw (dialogue ids restart per split).
+Group fields: ``dialogue`` = ``Dialogue_ID``, ``turn`` = ``Utterance_ID``, ``speaker`` = ``Speaker`` (the
+character's name, as written in the CSV), so conversation models can batch whole dialogues.
 
 Features: ``text`` = the utterance's 384-d MiniLM sentence embedding (:mod:`harness.data.text_encoder`).
 Audio/visual utterance features are not in the CSVs; users who have them pass ``--option audio=FILE.npz``
@@ -74,7 +76,9 @@ def read(root: Path, *, target: str = "emotion", limit: str | int | None = None,
         ids = np.array([f"{split}/dia{d}_utt{u}" for d, u in zip(df["Dialogue_ID"], df["Utterance_ID"], strict=True)])
         labels = np.array([names.index(v) for v in df[target.capitalize()].str.lower()], dtype=np.int64)
         text = encoder.sentences(df["Utterance"].astype(str).tolist())
-        splits[split] = Split(ids=ids, labels=labels, features={"text": text})
+        groups = {"dialogue": df["Dialogue_ID"].to_numpy(np.int64), "turn": df["Utterance_ID"].to_numpy(np.int64),
+                  "speaker": df["Speaker"].astype(str).to_numpy(np.str_)}
+        splits[split] = Split(ids=ids, labels=labels, features={"text": text}, groups=groups)
     extra = []
     for modality, path in (("audio", audio), ("visual", visual)):
         if path:
@@ -83,6 +87,7 @@ def read(root: Path, *, target: str = "emotion", limit: str | int | None = None,
     notes = {
         "target": target, "classes": list(names), "limit_rows_per_split": int(limit) if limit else None,
         "dialogues": {s: int(df["Dialogue_ID"].nunique()) for s, df in tables.items()},
+        "speakers": {s: int(df["Speaker"].nunique()) for s, df in tables.items()},
         "class_counts": {s: np.bincount(sp.labels, minlength=len(names)).tolist() for s, sp in splits.items()},
         "text_features": "all-MiniLM-L6-v2 sentence embedding (384-d, normalised) of Utterance",
     }

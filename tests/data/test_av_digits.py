@@ -33,6 +33,19 @@ def test_splits_are_speaker_disjoint_and_pairs_share_the_digit(parts) -> None:
     assert not (seen[0] & seen[1] or seen[0] & seen[2] or seen[1] & seen[2])
 
 
+def test_group_fields_name_the_speaker_and_the_paired_image(parts) -> None:
+    images = load_digits().data / 16.0
+    for result in parts:
+        for split in result.dataset.splits.values():
+            assert split.groups["speaker"].tolist() == [i.split("_")[1] for i in split.ids]
+            np.testing.assert_allclose(split.features["image"], images[split.groups["pair"]], rtol=1e-6)
+    classification = parts[0].dataset.split("train")
+    shared = len(classification) - len(set(classification.groups["pair"].tolist()))
+    assert shared > 0, "train clips outnumber train images, so some clips share a pair id"
+    for split in parts[1].dataset.splits.values():  # retrieval keeps one clip per image
+        assert len(set(split.groups["pair"].tolist())) == len(split)
+
+
 def test_audio_is_a_variable_length_log_mel_sequence(parts) -> None:
     test = parts[0].dataset.split("test")
     assert test.features["audio"].shape[2] == av_digits.N_MELS

@@ -38,10 +38,18 @@ def test_conversation_split_protocol_and_ids(tmp_path: Path) -> None:
     data = result.dataset
     assert result.notes["dialogues"] == {"train": 18, "valid": 2, "test": 3}  # first 10% of train_ids = valid
     valid = data.split("valid")
-    assert {conversation.parse_id(i)[0] for i in valid.ids} == {"Ses01F_impro00", "Ses02F_impro01"}
-    assert conversation.parse_id(valid.ids[1]) == ("Ses01F_impro00", 1, "M")
-    assert data.feature_shape("visual") == (512,) and data.feature_shape("text") == (100,)
+    assert set(valid.groups["dialogue"]) == {"Ses01F_impro00", "Ses02F_impro01"}
+    assert valid.ids[1] == "Ses01F_impro00#1#M"
+    assert (valid.groups["dialogue"][1], valid.groups["turn"][1], valid.groups["speaker"][1]) == \
+        ("Ses01F_impro00", 1, "M")
     raw = pickle.loads(path.read_bytes())
+    for split in data.splits.values():  # every dialogue comes back whole, in the pickle's utterance order
+        for rows in split.dialogues():
+            dialogue = split.groups["dialogue"][rows[0]]
+            assert split.groups["turn"][rows].tolist() == list(range(len(raw[2][dialogue])))
+            assert split.labels[rows].tolist() == raw[2][dialogue]
+            assert split.groups["speaker"][rows].tolist() == raw[1][dialogue]
+    assert data.feature_shape("visual") == (512,) and data.feature_shape("text") == (100,)
     np.testing.assert_array_equal(valid.features["audio"][0], np.float32(raw[4]["Ses01F_impro00"][0]))
 
 
@@ -76,8 +84,12 @@ def test_cifar10_batches_prepare(tmp_path: Path) -> None:
     assert manifest["splits"] == {"train": 80, "valid": 20, "test": 20}
     test = store.load_dataset("cifar10").split("test")
     raw = pickle.loads((tmp_path / "cifar-10-batches-py" / "test_batch").read_bytes())
-    np.testing.assert_array_equal(test.features["image"], raw["data"])
+    np.testing.assert_array_equal(test.features["image"].reshape(20, -1), raw["data"])
+    assert test.features["image"].shape == (20, 3, 32, 32) and test.is_image("image")
     assert test.features["image"].dtype == np.uint8 and test.labels.tolist() == raw["labels"]
+    red = raw["data"][3, :1024].reshape(32, 32)  # the python batches store the red plane first, row-major
+    np.testing.assert_array_equal(test.features["image"][3, 0], red)
+    assert test.images("image")[3].max() == raw["data"][3].max() / np.float32(255)
 
 
 def test_cifar10_missing_batch_is_named(tmp_path: Path) -> None:

@@ -35,6 +35,16 @@ def test_meld_counts_order_and_labels(shared_data: Path) -> None:
     # README counts for test: neutral 1256, surprise 281, fear 50, sadness 208, joy 402, disgust 68, anger 345
     assert np.bincount(test.labels).tolist() == [1256, 281, 50, 208, 402, 68, 345]
     assert test.ids[0] == "test/dia0_utt0" and test.ids[1] == "test/dia0_utt1"
+    # README counts: 1038 / 114 / 280 dialogues (train id 60 is absent), 260 / 47 / 100 speakers
+    assert {s: len(sp.dialogues()) for s, sp in data.splits.items()} == {"train": 1038, "valid": 114, "test": 280}
+    assert {s: len(set(sp.groups["speaker"])) for s, sp in data.splits.items()} == \
+        {"train": 260, "valid": 47, "test": 100}
+    for rows in test.dialogues():  # group fields agree with the clip ids, dialogues come in utterance order
+        turns = test.groups["turn"][rows]
+        assert (np.diff(turns) > 0).all()
+        assert test.ids[rows].tolist() == [f"test/dia{test.groups['dialogue'][rows[0]]}_utt{t}" for t in turns]
+    first = test.dialogues()[0]
+    assert test.groups["speaker"][first][:3].tolist() == ["Mark", "Rachel", "Rachel"]
     sentiment = meld.read(shared_data / "meld", target="sentiment", encoder=HashEncoder()).dataset
     assert np.bincount(sentiment.split("train").labels).tolist() == [4710, 2334, 2945]  # neu / pos / neg
 
