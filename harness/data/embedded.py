@@ -34,6 +34,19 @@ def digits_views() -> MultimodalDataset:
     return _dataset("digits", views, bunch.target.astype(np.int64), ids)
 
 
+def digits_image() -> MultimodalDataset:
+    """The same 1,797 digits as :func:`digits_views`, whole: one image modality ``image`` (n, 1, 8, 8).
+
+    Pixels are the grey levels / 16, in [0, 1]. Split and ids are those of ``digits`` (same seed, same
+    stratification), so image models (e.g. self-supervised pre-training) and the two-view models see the same
+    train/valid/test samples.
+    """
+    bunch = load_digits()
+    images = (bunch.images / 16.0).astype(np.float32)[:, None]
+    ids = np.array([f"digits-{i}" for i in range(len(images))])
+    return _dataset("digits_image", {"image": images}, bunch.target.astype(np.int64), ids)
+
+
 def breast_cancer_views() -> MultimodalDataset:
     """Wisconsin diagnostic breast cancer (569 real samples) as three views of 10 features each.
 

@@ -62,6 +62,12 @@ register_dataset(DatasetSource(
     load=embedded.digits_views,
 ))
 register_dataset(DatasetSource(
+    name="digits_image",
+    description="scikit-learn digits, 1,797 real 8x8 images, as one (1, 8, 8) image modality in [0, 1]",
+    citation="Alpaydin & Kaynak, UCI Optical Recognition of Handwritten Digits (1998)",
+    load=embedded.digits_image,
+))
+register_dataset(DatasetSource(
     name="breast_cancer",
     description="Wisconsin diagnostic breast cancer, 569 real samples, mean/se/worst views",
     citation="Street, Wolberg & Mangasarian, Nuclear feature extraction for breast tumor diagnosis (1993)",

@@ -144,3 +144,16 @@ def test_store_without_groups_writes_no_group_field(tmp_path, monkeypatch) -> No
     manifest = store.prepare("toy_plain", tmp_path, tmp_path / "root")
     assert "groups" not in manifest
     assert store.load_prepared("toy_plain", tmp_path / "root").split("train").groups == {}
+
+
+def test_digits_image_is_the_two_views_rejoined_on_the_same_split() -> None:
+    views, image = load_embedded("digits"), load_embedded("digits_image")
+    assert image.modalities == ["image"] and image.feature_shape("image") == (1, 8, 8)
+    for name, split in image.splits.items():
+        halves = views.split(name)
+        np.testing.assert_array_equal(split.ids, halves.ids)
+        np.testing.assert_array_equal(split.labels, halves.labels)
+        left = halves.features["left"].reshape(-1, 8, 4)
+        right = halves.features["right"].reshape(-1, 8, 4)
+        np.testing.assert_allclose(split.images("image")[:, 0], np.concatenate([left, right], axis=2) / 16.0)
+        assert split.images("image").min() >= 0 and split.images("image").max() <= 1
