@@ -1,32 +1,78 @@
-"""Verdict rules: claimed vs achieved, decided by explicit, versioned rules (bump RULES_VERSION on any change).
+"""Verdict rules: claimed vs achieved, decided by explicit, versioned rules.
 
-Rules, version 1 (all quantities in the claim's unit, e.g. percentage points):
+Each rule set is a version in :data:`RULES`; its fingerprint (a hash of the rule functions' source and constants,
+:func:`rules_fingerprint`) is pinned in ``tests/claims/test_verdicts.py``, so changing a rule without adding a
+version fails the suite. Every verdict carries the version it was decided under. All quantities are in the claim's
+unit (e.g. percentage points); "worse"/"better" follow the metric's direction.
+
+Rules, version 1 (``--rules v1``):
 
 * absolute: ``reproduced`` if |achieved mean - claimed| <= max(tolerance, CI half-width, reported std), where the
   CI is the Student-t 95% interval of the mean over seeds; otherwise ``not reproduced (above)`` or ``(below)``.
 * relative (claim about a - b with a sign): the paired difference over the seeds both arms ran with; ``supported``
-  if its paired-t 95% CI excludes 0 on the claimed side, ``contradicted`` if it excludes 0 on the other side,
-  ``inconclusive`` otherwise (including fewer than two paired seeds, where no CI exists). The achieved difference
-  is always reported beside the claimed one.
+  if its paired-t 95% CI excludes 0 on the claimed side (strictly: a CI touching 0 does not exclude it),
+  ``contradicted`` if it excludes 0 on the other side, ``inconclusive`` otherwise (including fewer than two paired
+  seeds, where no CI exists). Equal paired differences give a zero-width CI at that difference.
 * ``not run: data unavailable`` when the dataset is not prepared (with the command that prepares it) or has no
   loader; ``not comparable`` when the claim records that our setting differs in a way that voids the comparison.
+
+Rules, version 2 (the default), in this order:
+
+1. ``not comparable (why)`` when the claim records a difference that voids the comparison (``differs``).
+2. ``implausible (why)``: an absolute claimed value outside any plausible range is flagged, not tested: beyond the
+   metric's bounds (:data:`METRIC_BOUNDS`; e.g. accuracy above 100%), worse than the chance floor (the ``prior``
+   model's mean on the task) by more than the tolerance, or far beyond every registered system on the same task
+   and metric: with at least :data:`MIN_SYSTEMS` registered, a claim whose distance to the metric's ideal value is
+   below :data:`FAR_BEYOND` times the best system's distance (it removes more than half the remaining error).
+3. ``not run: data unavailable`` / ``not run: no records`` as in v1.
+4. absolute claims, by the claim's aggregation:
+
+   * ``best-of-n``: our best seed *under the same selection rule*: the seed whose selection-split value of the
+     claimed metric is best (if the claim selected on the test split, the best report-split value, the same
+     hazard) is compared with the claim: reproduced if |best - claimed| <= max(tolerance, reported std). The mean
+     ± std over our seeds is always reported beside it.
+   * ``single-run``: one run is a draw, so the claim is compared with the Student-t 95% prediction interval of a
+     single new run, mean ± t * s * sqrt(1 + 1/k) over our k seeds: reproduced if |mean - claimed| <=
+     max(tolerance, that half-width, reported std).
+   * ``mean``, ``median``, ``unknown``: the v1 rule on our mean (our median for ``median``).
+
+   A gap outside the allowance reads ``inconclusive (protocol differs: ...)`` instead of ``not reproduced`` when
+   a protocol difference could explain it: one the claim records (``protocol_differs``, either direction); the
+   claim selected on the test split and ours is worse; the claim is best of n, we ran fewer seeds and ours is worse.
+5. relative claims: the v1 rule, except that ``contradicted`` becomes ``inconclusive (protocol differs: ...)``
+   when the claim records a protocol difference.
 
 One state is not a verdict but is needed to list claims before anything ran: ``not run: no records``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
-from harness.claims.claim import Claim
+from harness.claims.claim import Arm, Claim
 from harness.metrics.statistics import paired_t_test, summarize
 
-RULES_VERSION = 1
+RULES = {"v1": 1, "v2": 2}
+DEFAULT_RULES = "v2"
+RULES_VERSION = RULES[DEFAULT_RULES]
 CONFIDENCE = 0.95
+FAR_BEYOND = 0.5  # implausible if the claim's distance to the ideal is below this share of the best system's
+MIN_SYSTEMS = 3  # registered systems needed before "far beyond every registered system" is judged
+# Harness-scale bounds of each metric: (lowest, highest). The ideal is the bound in the metric's direction.
+METRIC_BOUNDS: dict[str, tuple[float, float]] = {
+    **{m: (0.0, 1.0) for m in ("accuracy", "macro_f1", "weighted_f1", "precision_pos", "recall_pos", "f1_pos",
+                               "mAP", "R@1", "R@5", "R@10", "Has0_acc_2", "Has0_F1_score", "Non0_acc_2",
+                               "Non0_F1_score", "Mult_acc_5", "Mult_acc_7")},
+    "Corr": (-1.0, 1.0), "MAE": (0.0, math.inf), "mse": (0.0, math.inf), "r2": (-math.inf, 1.0),
+    "median_rank": (1.0, math.inf),
+}
 
 REPRODUCED = "reproduced"
 ABOVE = "not reproduced (above)"
@@ -34,11 +80,12 @@ BELOW = "not reproduced (below)"
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 INCONCLUSIVE = "inconclusive"
+IMPLAUSIBLE = "implausible"
 DATA_UNAVAILABLE = "not run: data unavailable"
 NOT_COMPARABLE = "not comparable"
 NO_RECORDS = "not run: no records"
-OUTCOMES = (REPRODUCED, ABOVE, BELOW, SUPPORTED, CONTRADICTED, INCONCLUSIVE, DATA_UNAVAILABLE, NOT_COMPARABLE,
-            NO_RECORDS)
+OUTCOMES = (REPRODUCED, ABOVE, BELOW, SUPPORTED, CONTRADICTED, INCONCLUSIVE, IMPLAUSIBLE, DATA_UNAVAILABLE,
+            NOT_COMPARABLE, NO_RECORDS)
 
 
 @dataclass(frozen=True)
@@ -47,13 +94,15 @@ class Verdict:
 
     claim: Claim
     outcome: str
-    achieved: float = math.nan  # absolute: mean over seeds; relative: mean paired difference a - b
+    achieved: float = math.nan  # the compared value: mean (or median, or best seed) over seeds; relative: a - b
     std: float = math.nan  # sample std of the per-seed values (relative: of the per-seed differences)
     n: int = 0  # seeds (relative: paired seeds)
     ci_low: float = math.nan
     ci_high: float = math.nan
     detail: str = ""  # why, or how to get a verdict (e.g. the prepare command)
     rules_version: int = RULES_VERSION
+    mean: float = math.nan  # mean over seeds, always beside a best-of-n or median comparison
+    compared: str = "mean"  # what ``achieved`` is: mean, median, best of k, one run (prediction interval)
 
     @property
     def delta(self) -> float:
@@ -61,30 +110,54 @@ class Verdict:
         return self.achieved - self.claim.value if self.claim.value is not None else math.nan
 
 
+@dataclass(frozen=True)
+class ArmValues:
+    """One arm's per-seed values of the claimed metric (harness scale): on the report split, which is compared,
+    and on the selection split, which picks the best seed of a best-of-n claim."""
+
+    report: Mapping[int, float]
+    select: Mapping[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the rules read besides the claim (values in the harness scale)."""
+
+    arms: Mapping[Arm, ArmValues] = field(default_factory=dict)
+    unavailable: str = ""  # why the data cannot be used here (with the fixing command); empty when it can
+    no_task: str = ""  # why no task runs the claim yet; empty when one does
+    chance: float | None = None  # the chance floor on this task and metric (the prior model's mean)
+    registered: Sequence[float] = ()  # other systems' values on the same task and metric
+    higher_is_better: bool = True
+
+
+# ---- version 1 --------------------------------------------------------------------------------------------------
+
 def absolute_verdict(claim: Claim, values: Sequence[float]) -> Verdict:
-    """Rule for an absolute claim, from the per-seed metric values (harness scale: converted by ``claim.scale``)."""
+    """Rule v1 for an absolute claim, from the per-seed metric values (harness scale: converted by ``claim.scale``)."""
     if claim.value is None:
         raise ValueError(f"claim {claim.key!r} is absolute but states no value")
     v = np.asarray(values, dtype=float) * claim.scale
     if v.size == 0:
-        return Verdict(claim, NO_RECORDS)
-    stats = summarize(v, CONFIDENCE)
-    half = (stats.ci_high - stats.ci_low) / 2 if v.size > 1 else 0.0
+        return Verdict(claim, NO_RECORDS, rules_version=1)
+    s = summarize(v, CONFIDENCE)
+    half = (s.ci_high - s.ci_low) / 2 if v.size > 1 else 0.0
     allowed = max(claim.tolerance, half, claim.std or 0.0)
-    gap = stats.mean - claim.value
+    gap = s.mean - claim.value
     outcome = REPRODUCED if abs(gap) <= allowed else (ABOVE if gap > 0 else BELOW)
     detail = f"|delta| {abs(gap):.3g} {'<=' if outcome == REPRODUCED else '>'} {allowed:.3g} allowed"
-    return Verdict(claim, outcome, stats.mean, stats.std, int(v.size), stats.ci_low, stats.ci_high, detail)
+    return Verdict(claim, outcome, s.mean, s.std, int(v.size), s.ci_low, s.ci_high, detail, 1, s.mean)
 
 
-def relative_verdict(claim: Claim, a: Mapping[int, float], b: Mapping[int, float]) -> Verdict:
+def relative_verdict(claim: Claim, a: Mapping[int, float], b: Mapping[int, float], version: int = 1) -> Verdict:
     """Rule for a relative claim about a - b, from per-seed values of each arm keyed by seed (paired by seed)."""
     seeds = sorted(set(a) & set(b))
     if not seeds:
-        return Verdict(claim, NO_RECORDS, detail="the two arms share no seed")
+        return Verdict(claim, NO_RECORDS, detail="the two arms share no seed", rules_version=version)
     d = np.array([a[s] - b[s] for s in seeds], dtype=float) * claim.scale
     if len(seeds) < 2:
-        return Verdict(claim, INCONCLUSIVE, float(d[0]), math.nan, 1, detail="one paired seed: no CI")
+        return Verdict(claim, INCONCLUSIVE, float(d[0]), math.nan, 1, detail="one paired seed: no CI",
+                       rules_version=version, compared="a - b")
     test = paired_t_test(np.array([a[s] for s in seeds]) * claim.scale,
                          np.array([b[s] for s in seeds]) * claim.scale, CONFIDENCE)
     positive, negative = test.ci_low > 0, test.ci_high < 0
@@ -97,4 +170,158 @@ def relative_verdict(claim: Claim, a: Mapping[int, float], b: Mapping[int, float
         outcome = INCONCLUSIVE
     detail = f"paired t over seeds {','.join(map(str, seeds))}, p={test.p_value:.3g}"
     return Verdict(claim, outcome, test.diff, float(np.std(d, ddof=1)), len(seeds), test.ci_low, test.ci_high,
-                   detail)
+                   detail, version, compared="a - b")
+
+
+def _judge_v1(claim: Claim, evidence: Evidence) -> Verdict:
+    if evidence.unavailable:
+        return Verdict(claim, DATA_UNAVAILABLE, detail=evidence.unavailable, rules_version=1)
+    if claim.differs:
+        return Verdict(claim, NOT_COMPARABLE, detail=claim.differs, rules_version=1)
+    missing = _missing(claim, evidence)
+    if missing:
+        return Verdict(claim, NO_RECORDS, detail=missing, rules_version=1)
+    if claim.kind == "absolute":
+        assert claim.arm is not None
+        return absolute_verdict(claim, list(evidence.arms[claim.arm].report.values()))
+    assert claim.a is not None and claim.b is not None
+    return relative_verdict(claim, evidence.arms[claim.a].report, evidence.arms[claim.b].report)
+
+
+def _missing(claim: Claim, evidence: Evidence) -> str:
+    """Why nothing can be compared yet (no task, or an arm without finished runs); empty when all arms ran."""
+    if claim.task is None:
+        return evidence.no_task or f"no task runs this claim on {claim.dataset!r} yet"
+    absent = [arm.label for arm in claim.arms if not evidence.arms.get(arm, ArmValues({})).report]
+    if absent:
+        return f"no finished runs of {', '.join(absent)}; run `mmrepro reproduce {claim.paper.key}`"
+    return ""
+
+
+# ---- version 2 --------------------------------------------------------------------------------------------------
+
+def implausible(claim: Claim, evidence: Evidence) -> str:
+    """Why the claimed value is outside any plausible range (claim units in the message); empty when plausible."""
+    if claim.kind != "absolute" or claim.value is None:
+        return ""
+    value, up, unit = claim.value / claim.scale, evidence.higher_is_better, claim.unit
+    low, high = METRIC_BOUNDS.get(claim.metric, (-math.inf, math.inf))
+    if value > high or value < low:
+        side, bound = ("above", high) if value > high else ("below", low)
+        return f"{side} the metric's {'maximum' if side == 'above' else 'minimum'} {bound * claim.scale:g}{unit}"
+    slack = claim.tolerance / claim.scale
+    if evidence.chance is not None and (value < evidence.chance - slack if up else value > evidence.chance + slack):
+        return f"worse than the chance floor {evidence.chance * claim.scale:.4g}{unit} (the prior model)"
+    ideal = high if up else low
+    systems = [r for r in evidence.registered if math.isfinite(r)]
+    if len(systems) >= MIN_SYSTEMS and math.isfinite(ideal):
+        best = max(systems) if up else min(systems)
+        if abs(ideal - value) < FAR_BEYOND * abs(ideal - best):
+            return (f"far beyond every registered system on {claim.task or claim.dataset}: best of {len(systems)} "
+                    f"is {best * claim.scale:.4g}{unit}; the claim removes more than {1 - FAR_BEYOND:.0%} of its "
+                    f"remaining error to {ideal * claim.scale:g}{unit}")
+    return ""
+
+
+def _protocol_excuse(claim: Claim, worse: bool, ours: int) -> str:
+    """The protocol differences that could explain a gap (``worse``: ours is worse than claimed)."""
+    reasons = list(claim.protocol_differs)
+    p = claim.protocol
+    if worse and p.selection.hazard:
+        reasons.append("the claim was selected on the test split")
+    if worse and p.aggregation == "best-of-n" and p.n is not None and ours < p.n:
+        reasons.append(f"best of {p.n} claimed, best of {ours} here")
+    return "; ".join(reasons)
+
+
+def _best_seed(claim: Claim, values: ArmValues, up: bool) -> tuple[int, str]:
+    """Our seed picked by the claim's selection rule: by the selection split, or by the report split if the claim
+    selected on the test split (the same hazard, named)."""
+    pick = max if up else min
+    if claim.protocol.selection.hazard:
+        return pick(values.report, key=lambda s: values.report[s]), "report split (as the claim: test)"
+    scored = [s for s in values.report if s in values.select]
+    if not scored:
+        raise ValueError(f"claim {claim.key!r}: best-of-n needs our selection-split values")
+    return pick(scored, key=lambda s: values.select[s]), "selection split"
+
+
+def _absolute_v2(claim: Claim, values: ArmValues, up: bool) -> Verdict:
+    assert claim.value is not None
+    seeds = sorted(values.report)
+    v = np.array([values.report[s] for s in seeds], dtype=float) * claim.scale
+    s = summarize(v, CONFIDENCE)
+    k, aggregation = int(v.size), claim.protocol.aggregation
+    t = float(stats.t.ppf(0.5 + CONFIDENCE / 2, k - 1)) if k > 1 else math.nan
+    spread = f"mean {s.mean:.4g} ± {s.std:.2g} over {k} seeds" if k > 1 else f"one seed: {s.mean:.4g}"
+    if aggregation == "best-of-n":
+        seed, by = _best_seed(claim, values, up)
+        achieved, half, compared = values.report[seed] * claim.scale, 0.0, f"best of {k}"
+        how = f"best of {k} seeds by the {by}: seed {seed}; {spread}"
+    elif aggregation == "single-run":
+        achieved, compared = s.mean, "one run (prediction interval)"
+        half = t * s.std * math.sqrt(1 + 1 / k) if k > 1 else 0.0
+        how = f"95% prediction interval of one run ±{half:.3g}; {spread}"
+    else:
+        achieved = float(np.median(v)) if aggregation == "median" else s.mean
+        compared = "median" if aggregation == "median" else "mean"
+        half = (s.ci_high - s.ci_low) / 2 if k > 1 else 0.0
+        how = spread
+    allowed = max(claim.tolerance, half, claim.std or 0.0)
+    gap = achieved - claim.value
+    if abs(gap) <= allowed:
+        outcome = REPRODUCED
+    else:
+        excuse = _protocol_excuse(claim, worse=(gap < 0) == up, ours=k)
+        outcome = f"{INCONCLUSIVE} (protocol differs: {excuse})" if excuse else ABOVE if gap > 0 else BELOW
+    detail = f"|delta| {abs(gap):.3g} {'<=' if abs(gap) <= allowed else '>'} {allowed:.3g} allowed; {how}"
+    return Verdict(claim, outcome, achieved, s.std, k, s.ci_low, s.ci_high, detail, 2, s.mean, compared)
+
+
+def _judge_v2(claim: Claim, evidence: Evidence) -> Verdict:
+    if claim.differs:
+        return Verdict(claim, f"{NOT_COMPARABLE} ({claim.differs})", detail=claim.differs, rules_version=2)
+    why = implausible(claim, evidence)
+    if why:
+        return Verdict(claim, f"{IMPLAUSIBLE} ({why})", detail="flagged, not tested", rules_version=2)
+    if evidence.unavailable:
+        return Verdict(claim, DATA_UNAVAILABLE, detail=evidence.unavailable, rules_version=2)
+    missing = _missing(claim, evidence)
+    if missing:
+        return Verdict(claim, NO_RECORDS, detail=missing, rules_version=2)
+    if claim.kind == "absolute":
+        assert claim.arm is not None
+        return _absolute_v2(claim, evidence.arms[claim.arm], evidence.higher_is_better)
+    assert claim.a is not None and claim.b is not None
+    verdict = relative_verdict(claim, evidence.arms[claim.a].report, evidence.arms[claim.b].report, version=2)
+    if verdict.outcome == CONTRADICTED and claim.protocol_differs:
+        excuse = "; ".join(claim.protocol_differs)
+        return Verdict(claim, f"{INCONCLUSIVE} (protocol differs: {excuse})", verdict.achieved, verdict.std,
+                       verdict.n, verdict.ci_low, verdict.ci_high, verdict.detail, 2, compared="a - b")
+    return verdict
+
+
+_RULE_SETS = {"v1": (_judge_v1, absolute_verdict, relative_verdict, _missing),
+              "v2": (_judge_v2, implausible, _protocol_excuse, _best_seed, _absolute_v2, relative_verdict,
+                     _missing)}
+_CONSTANTS = {"v1": (CONFIDENCE,), "v2": (CONFIDENCE, FAR_BEYOND, MIN_SYSTEMS, sorted(METRIC_BOUNDS.items()))}
+
+
+def check_rules(rules: str) -> str:
+    if rules not in RULES:
+        from harness.errors import UserError
+
+        raise UserError(f"unknown verdict rules {rules!r}; choose one of {', '.join(RULES)}")
+    return rules
+
+
+def judge(claim: Claim, evidence: Evidence, rules: str = DEFAULT_RULES) -> Verdict:
+    """The verdict for ``claim`` under the rule set ``rules`` (``v1`` or ``v2``)."""
+    return _RULE_SETS[check_rules(rules)][0](claim, evidence)
+
+
+def rules_fingerprint(rules: str) -> str:
+    """A hash of the rule set's definitions (its functions' source and constants): a rule that changes without a
+    new version changes this, and the test pinning it fails."""
+    text = "\n".join(inspect.getsource(fn) for fn in _RULE_SETS[check_rules(rules)]) + repr(_CONSTANTS[rules])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

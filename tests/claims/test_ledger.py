@@ -12,7 +12,14 @@ import pytest
 from harness.claims.claim import Arm, Claim, Paper
 from harness.claims.ledger import Ledger
 from harness.claims.table import render_claims
-from harness.claims.verdict import CONTRADICTED, DATA_UNAVAILABLE, NO_RECORDS, NOT_COMPARABLE, SUPPORTED
+from harness.claims.verdict import (
+    CONTRADICTED,
+    DATA_UNAVAILABLE,
+    NO_RECORDS,
+    NOT_COMPARABLE,
+    RULES_VERSION,
+    SUPPORTED,
+)
 from harness.cli import main
 from harness.models import MODELS, FitInfo, register_model
 from harness.runs.runner import execute, plan_run
@@ -108,9 +115,9 @@ def test_table_renders_in_every_format(results: Path) -> None:
     assert "| claim" in md and "supported" in md and "floor prior" in md and "Table 1, p. 2" in md
     assert render_claims(verdicts, ledger, "csv").splitlines()[0].startswith("paper,claim,kind")
     payload = json.loads(render_claims(verdicts, ledger, "json"))
-    assert payload["rules_version"] == 1 and payload["claims"][0]["verdict"] == SUPPORTED
+    assert payload["rules_version"] == RULES_VERSION and payload["claims"][0]["verdict"] == SUPPORTED
     latex = render_claims(verdicts, ledger, "latex")
-    assert latex.startswith("% verdict rules v1") and "\\begin{tabular}" in latex and "$\\pm$" in latex
+    assert latex.startswith(f"% verdict rules v{RULES_VERSION}") and "\\begin{tabular}" in latex and "$\\pm$" in latex
 
 
 TOY_CLAIMS = """floor = "prior"
