@@ -68,9 +68,9 @@ def _boards(task_names: list[str], results: Path):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.models import parse_overrides
     from harness.report.render import render
     from harness.runs.runner import plan_run
+    from harness.settings import parse_overrides
     from harness.sweep.execute import execute_all
     from harness.tasks import get_task
 
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mmrepro", description=__doc__)
     parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
     parser.add_argument("--include-path", type=Path, action="append", default=[],
-                        help="folder of extra task/suite TOML files (repeatable)")
+                        help="plug-in folder: a paper package, or task/suite TOML and Python files (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes for runs (default 1)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -192,10 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     try:
-        from harness.plugins import include_path
+        from harness import discovery
 
         for folder in args.include_path:
-            include_path(folder)
+            discovery.include(folder)
         return args.fn(args)
     except UserError as err:
         sys.stderr.write(f"mmrepro: error: {err}\n")

@@ -1,7 +1,9 @@
 """One registry class for tasks, models, datasets and suites: lookup by name with "did you mean".
 
 Why one class: every kind of named thing is found the same way from the CLI and the code, and a
-typo always gets the same helpful message listing the valid choices.
+typo always gets the same helpful message listing the valid choices. Every lookup first loads the plug-ins
+(:func:`harness.discovery.load_plugins`, once per process), so names registered by baselines and papers are
+found without the engine importing them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
+from harness.discovery import load_plugins
 from harness.errors import UserError
 
 T = TypeVar("T")
@@ -39,6 +42,7 @@ class Registry(Generic[T]):
         del self._items[name]
 
     def get(self, name: str) -> T:
+        load_plugins()
         try:
             return self._items[name]
         except KeyError:
@@ -50,10 +54,12 @@ class Registry(Generic[T]):
             raise UnknownNameError(f"unknown {self.kind} {name!r}.{hint} Valid choices: {choices}") from None
 
     def __contains__(self, name: object) -> bool:
+        load_plugins()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._items))
+        return iter(self.names())
 
     def names(self) -> list[str]:
+        load_plugins()
         return sorted(self._items)

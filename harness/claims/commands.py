@@ -31,15 +31,16 @@ def write_tables(name: str, markdown: str, verdicts, ledger, results: Path) -> l
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from harness.claims.document import paper_markdown
     from harness.claims.ledger import Ledger
+    from harness.papers import REPRODUCTIONS
     from harness.sweep.execute import execute_all
     from harness.sweep.suite import plan_suite
-    from reproductions import REPRODUCTIONS
 
     reproduction = REPRODUCTIONS.get(args.paper)
     claims = reproduction.claims()
     suite = reproduction.suite()
     plan = plan_suite(suite, args.seeds)
-    records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet)
+    records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet,
+                          jobs=args.jobs)
     for task, hint in plan.unavailable.items():
         log.info("%s: not run: data unavailable. %s", task, hint)
     ledger = Ledger(args.results)
@@ -61,7 +62,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from harness.claims.ledger import Ledger
     from harness.claims.table import display_frame
     from harness.claims.verdict import OUTCOMES
-    from reproductions import REPRODUCTIONS
+    from harness.papers import REPRODUCTIONS
 
     if args.verdict and not any(o.startswith(args.verdict) for o in OUTCOMES):
         raise UserError(f"--verdict {args.verdict!r} matches no outcome; outcomes: {'; '.join(OUTCOMES)}")

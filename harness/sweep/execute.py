@@ -15,7 +15,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from harness.plugins import INCLUDED, include_path
+from harness import discovery
 from harness.runs.runner import execute
 from harness.runs.spec import RunSpec
 from harness.runs.store import record_path
@@ -23,7 +23,7 @@ from harness.runs.store import record_path
 
 def _init_worker(folders: list[Path], threads: int) -> None:
     for folder in folders:
-        include_path(folder)
+        discovery.include(folder)
     import torch
 
     torch.set_num_threads(threads)
@@ -46,7 +46,7 @@ def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, pro
         return records
     threads = max(1, (os.cpu_count() or 1) // jobs)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(list(INCLUDED), threads)) as pool:
+                             initializer=_init_worker, initargs=(discovery.user_folders(), threads)) as pool:
         futures = [pool.submit(execute, spec, results, force=force) for spec in specs]
         records = []
         for future in futures:

@@ -6,10 +6,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import discovery
 from harness.errors import DataUnavailableError, UserError
 from harness.registry import Registry
 from harness.runs.runner import plan_run
 from harness.runs.spec import RunSpec
+from harness.settings import as_settings
 from harness.tasks.registry import get_task
 
 SUITE_DIR = Path(__file__).parent / "suites"
@@ -53,7 +55,7 @@ def load_suite_file(path: Path) -> Suite:
     seeds = tuple(raw.get("seeds", (0, 1, 2)))
     groups = tuple(
         Group(tasks=tuple(g["tasks"]), models=tuple(g["models"]), seeds=tuple(g.get("seeds", seeds)),
-              overrides={k: str(v) for k, v in g.get("set", {}).items()})
+              overrides=as_settings(g.get("set", {})))
         for g in raw.get("group", [])
     )
     if not groups:
@@ -61,9 +63,10 @@ def load_suite_file(path: Path) -> Suite:
     return Suite(name=Path(path).stem, description=raw.get("description", ""), groups=groups)
 
 
-def include_suites(folder: Path) -> list[str]:
+def include_suites(paths: list[Path]) -> list[str]:
+    """Register each suite file under its file name (an included folder may redefine a suite)."""
     names = []
-    for path in sorted(Path(folder).glob("*.toml")):
+    for path in paths:
         suite = load_suite_file(path)
         SUITES.add(suite.name, suite, replace=True)
         names.append(suite.name)
@@ -86,4 +89,5 @@ def plan_suite(suite: Suite, seeds: tuple[int, ...] | None = None) -> Plan:
     return plan
 
 
-include_suites(SUITE_DIR)
+include_suites(sorted(SUITE_DIR.glob("*.toml")))
+discovery.subscribe(lambda folder: include_suites(list(folder.suites)))

@@ -1,9 +1,10 @@
-"""Task registry: the built-in specs under ``specs/`` plus any folder given with ``--include-path``."""
+"""Task registry: the built-in specs under ``specs/`` plus the task files of every included folder."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from harness import discovery
 from harness.registry import Registry
 from harness.tasks.spec import TaskSpec, load_task_file
 
@@ -11,12 +12,12 @@ SPEC_DIR = Path(__file__).parent / "specs"
 TASKS: Registry[TaskSpec] = Registry("task")
 
 
-def include_tasks(folder: Path) -> list[str]:
-    """Register every ``*.toml`` task under ``folder``; returns their names."""
+def include_tasks(paths: list[Path], *, replace: bool = False) -> list[str]:
+    """Register each task file; returns their names. Included folders may redefine a task (``replace``)."""
     names = []
-    for path in sorted(Path(folder).glob("*.toml")):
+    for path in paths:
         spec = load_task_file(path)
-        TASKS.add(spec.name, spec)
+        TASKS.add(spec.name, spec, replace=replace)
         names.append(spec.name)
     return names
 
@@ -25,4 +26,5 @@ def get_task(name: str) -> TaskSpec:
     return TASKS.get(name)
 
 
-include_tasks(SPEC_DIR)
+include_tasks(sorted(SPEC_DIR.glob("*.toml")))
+discovery.subscribe(lambda folder: include_tasks(list(folder.tasks), replace=True))

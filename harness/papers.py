@@ -1,0 +1,60 @@
+"""Paper packages (reproductions): a folder with ``claims.toml`` and ``suite.toml``, found by discovery.
+
+Adding a paper means adding a folder (``claims.toml``, ``suite.toml``, ``model.py``, recipe, ``README.md``)
+under ``reproductions/`` or in any folder given with ``--include-path``; nothing central is edited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import discovery
+from harness.claims.claim import Claim, load_claims
+from harness.registry import Registry
+from harness.settings import as_settings
+from harness.sweep.suite import Suite, load_suite_file
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A reproduction package on disk: its claims, the suite that produces its runs, and its README."""
+
+    name: str
+    folder: Path
+
+    @property
+    def claims_path(self) -> Path:
+        return self.folder / "claims.toml"
+
+    @property
+    def suite_path(self) -> Path:
+        return self.folder / "suite.toml"
+
+    @property
+    def readme_path(self) -> Path:
+        return self.folder / "README.md"
+
+    def claims(self) -> list[Claim]:
+        return load_claims(self.claims_path)
+
+    def smoke_overrides(self) -> dict[str, str]:
+        """Settings that make every run of the suite tiny (``[smoke] set = {...}`` in suite.toml), for tests."""
+        return as_settings(tomllib.loads(self.suite_path.read_text()).get("smoke", {}).get("set", {}))
+
+    def suite(self) -> Suite:
+        """The package's ``suite.toml``, named ``reproduce-<name>``."""
+        return dataclasses.replace(load_suite_file(self.suite_path), name=f"reproduce-{self.name}")
+
+
+REPRODUCTIONS: Registry[Reproduction] = Registry("reproduction")
+
+
+def _include_papers(folder: discovery.Folder) -> None:
+    for paper in folder.papers:
+        REPRODUCTIONS.add(paper.name, Reproduction(paper.name, paper), replace=folder.user)
+
+
+discovery.subscribe(_include_papers)
