@@ -32,7 +32,8 @@ A reproduction's ``claims.toml`` holds one ``[paper]`` table and a ``[[claim]]``
     seeds = 10                          # how many seeds (or the list: [0, 1, 2])
     std = 0.4                           # the reported spread's value, in the claim's unit
     spread = "population std"           # population std | sample std | std | none  (what ``std`` is)
-    source_quality = "primary-table"    # primary-table | official-repository | secondary | figure-by-eye | quoted
+    source_quality = "primary-table"    # primary-table | primary-text | official-repository | secondary |
+                                        # figure-by-eye | quoted
     protocol_differs = ["..."]          # differences from our protocol that could explain a gap without voiding
                                         # the comparison: under rules v2 a gap then reads inconclusive
 
@@ -50,18 +51,19 @@ load unchanged: their protocol reads "unknown", which every report shows.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import UserError
+from harness.settings import as_settings
 
 UNITS = {"%": 100.0, "": 1.0}
 AGGREGATIONS = ("mean", "median", "best-of-n", "single-run", "unknown")
 SPREADS = ("population std", "sample std", "std", "none")
-SOURCE_QUALITIES = ("primary-table", "official-repository", "secondary", "figure-by-eye", "quoted")
+SOURCE_QUALITIES = ("primary-table", "primary-text", "official-repository", "secondary", "figure-by-eye",
+                    "quoted")
 HAZARD_SPLITS = ("test",)  # selecting on the split that is reported inflates the number
 
 
@@ -222,19 +224,6 @@ class Claim:
     @property
     def source_quality(self) -> str:
         return self.sources[0].quality if self.sources else "unknown"
-
-
-def as_setting(value: Any) -> str:
-    """TOML values as ``--set`` strings (booleans lower-case, lists as JSON), the form configs parse."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return json.dumps(list(value))
-    return str(value)
-
-
-def as_settings(table: dict[str, Any]) -> dict[str, str]:
-    return {str(k): as_setting(v) for k, v in table.items()}
 
 
 _PROTOCOL_KEYS = {"aggregation", "n", "selection", "metric_variant", "data_version", "seeds", "std", "spread",
