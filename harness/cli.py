@@ -15,7 +15,8 @@ from harness.errors import UserError
 log = logging.getLogger("harness")
 
 # Each area owns its sub-commands in its own module, exposing ``add_commands(subparsers)``.
-COMMAND_MODULES = ("harness.data.commands", "harness.claims.commands", "harness.robustness.commands")
+COMMAND_MODULES = ("harness.data.commands", "harness.claims.commands", "harness.robustness.commands",
+                   "harness.claims.diff")
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:

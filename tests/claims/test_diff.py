@@ -1,0 +1,89 @@
+"""``mmrepro diff``: two real runs that differ in one setting name exactly that setting; a claim against our runs
+names the protocol fields that differ; both render as text and Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.claims.claim import Arm, Claim, Paper, Protocol, Report, Selection
+from harness.claims.diff import diff_claim, diff_runs, run_fields
+from harness.cli import main
+from harness.errors import UserError
+from harness.runs.runner import execute, plan_run
+from harness.tasks import get_task
+
+TINY = {"epochs": "1", "hidden": "8"}
+
+
+def _run(results: Path, seed: int, **overrides: str):
+    record = execute(plan_run(get_task("digits-views"), "late-fusion", seed, {**TINY, **overrides}), results)
+    assert record["status"] == "ok" if isinstance(record, dict) else record.ok
+    return record
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("results")
+    return root, _run(root, 0), _run(root, 1), _run(root, 0, precision="bf16")
+
+
+def _id(record) -> str:
+    return record["run_id"] if isinstance(record, dict) else record.run_id
+
+
+def test_runs_differing_in_seed_name_only_the_seed(runs) -> None:
+    _, base, other_seed, _ = runs
+    difference = diff_runs(base, other_seed)
+    assert difference.fields == ["seed"] and difference.rows == [("seed", "0", "1")]
+    assert difference.same == len(run_fields(base)) - 1
+    assert any(row[0] == "accuracy (test)" for row in difference.gap)
+
+
+def test_runs_differing_in_precision_name_only_precision_fields(runs) -> None:
+    _, base, _, bf16 = runs
+    fields = diff_runs(base, bf16).fields
+    assert "config.precision" in fields and "precision" in fields
+    assert all("precision" in name for name in fields), fields
+
+
+def test_identical_settings_say_so(runs) -> None:
+    _, base, _, _ = runs
+    text = diff_runs(base, base).render()
+    assert "no field differs" in text and "0 field(s) differ" in text
+
+
+def test_cli_diff_prints_text_and_markdown(runs, capsys) -> None:
+    root, base, other_seed, _ = runs
+    assert main(["--results", str(root), "diff", _id(base)[:8], _id(other_seed)[:8]]) == 0
+    text = capsys.readouterr().out
+    assert "seed" in text and "1 field(s) differ" in text and "B − A" in text
+    assert main(["--results", str(root), "diff", _id(base), _id(other_seed), "--format", "md"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("## Diff: run ") and "| seed " in md
+    assert main(["--results", str(root), "diff", "nonexistent-claim"]) == 2
+    assert main(["--results", str(root), "diff", "ffffffff", _id(base)]) == 2
+
+
+PAPER = Paper("toy", "A toy paper", "Venue", 2022, "https://example.org")
+
+
+def test_claim_against_our_runs_names_the_protocol_fields_that_differ(runs) -> None:
+    _, base, other_seed, _ = runs
+    claim = Claim(PAPER, "k", "absolute", "s", "accuracy", "full labels", "Table 1, p. 2", task="digits-views",
+                  value=90.0, unit="%", arm=Arm("late-fusion"), seeds=10,
+                  protocol=Protocol(aggregation="best-of-n", n=10, selection=Selection("test")),
+                  reports=(Report("Someone", "Table 4", 88.0),), protocol_differs=("fewer epochs here",))
+    difference = diff_claim(claim, {"late-fusion": [base, other_seed]})
+    fields = dict((name, (a, b)) for name, a, b in difference.rows)
+    assert fields["aggregation"] == ("best of 10", "mean of 2 (sample std)")
+    assert fields["selection"][0].startswith("test [hazard") and fields["selection"][1] == "valid (accuracy)"
+    assert fields["seeds"] == ("10 (not listed)", "0, 1") and "task" not in fields
+    assert fields["data version / fingerprint"][0] == "unknown"
+    (gap,) = difference.gap
+    assert gap[0] == "accuracy (test, %)" and gap[1] == "90"
+    text = difference.render("md")
+    assert "fewer epochs here" in text and "Someone (Table 4): 88" in text and "does not state: metric variant" in text
+    with pytest.raises(UserError, match="no finished runs of late-fusion"):
+        diff_claim(claim, {"late-fusion": []})
