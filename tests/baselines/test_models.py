@@ -1,5 +1,10 @@
-"""Every neural baseline: shapes for sequence/vector tasks and regression/classification, padding and
-absent-modality invariance (properties), unimodal variants and config checks."""
+"""Every registered network: shapes for sequence/vector tasks and regression/classification, padding and
+absent-modality invariance (properties), unimodal variants and config checks.
+
+The network list is read from the registry (``NETWORKS``, filled by ``register_neural``) after every plug-in is
+loaded, so a network added by a baseline or a paper is covered without editing this file; its tiny size comes
+from ``tests/train/tiny.py`` when listed there, else from its defaults with the shared tiny training settings.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from baselines.neural.common import NETWORKS
+from harness.discovery import load_plugins
 from harness.errors import UserError
 from harness.models import get_model, resolve_config
 from harness.train import ModalityInput, ModalitySpec
-from tests.train.tiny import MODELS, TINY_NETS, tiny_config, tiny_msa, tiny_views
+from tests.train.tiny import TINY, TINY_NETS, tiny_msa, tiny_views
+
+load_plugins()
+MODELS = tuple(sorted(NETWORKS))
 
 SPECS = [ModalitySpec("seq_a", 5, 9, True), ModalitySpec("seq_b", 3, 7, True), ModalitySpec("vec", 4, 1, False)]
+
+
+def tiny_config(model: str, **overrides):
+    """The network's config at its tiny size (defaults for a network without an entry in TINY_NETS)."""
+    return get_model(model).config_cls(**(TINY | TINY_NETS.get(model, {}) | overrides))
 
 
 def _network(model: str, out_dim: int = 3, **overrides) -> torch.nn.Module:
@@ -149,6 +163,7 @@ def test_fusion_token_variants_train(variant):
     assert np.isfinite(model.predict(data.split("test"))).all()
 
 
-def test_all_models_are_registered_with_the_tiny_settings_they_accept():
-    for model in MODELS:
-        assert set(TINY_NETS[model]) <= {f for f in get_model(model).config_cls.__dataclass_fields__}
+def test_the_tiny_settings_name_registered_networks_and_fields_they_accept():
+    assert set(TINY_NETS) <= set(MODELS)
+    for model, tiny in TINY_NETS.items():
+        assert set(tiny) <= {f for f in get_model(model).config_cls.__dataclass_fields__}
