@@ -11,6 +11,8 @@ single_label   (n,) int labels in [0, C)    (n, C) class scores; prediction = ar
 binary         (n,) int labels in {0, 1}    (n, 2) class scores; prediction = argmax, positive = 1
 multi_label    (n, L) indicators in {0, 1}  (n, L) scores
 retrieval      (n_query,) int gallery index (n_query, n_gallery) similarity, higher = closer
+class_         (n,) class label of pair i   (n, 2d) paired embeddings [query side | gallery side];
+retrieval                                   ranked by cosine similarity (see :mod:`.class_retrieval`)
 =============  ===========================  ====================================================
 
 The plain functions in :mod:`.msa`, :mod:`.classification` and :mod:`.retrieval` hold the definitions;
@@ -25,10 +27,11 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from harness.metrics import class_retrieval as cret
 from harness.metrics import classification as clf
 from harness.metrics import msa, retrieval
 
-OutputKind = Literal["regression", "single_label", "binary", "multi_label", "retrieval"]
+OutputKind = Literal["regression", "single_label", "binary", "multi_label", "retrieval", "class_retrieval"]
 OUTPUT_KINDS: tuple[str, ...] = get_args(OutputKind)
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
@@ -111,12 +114,31 @@ def _median_rank(y_true: np.ndarray, y_output: np.ndarray) -> float:
     return retrieval.median_rank(y_output, targets=y_true)
 
 
+def _class_retrieval(measure: str, backward: bool, k: int | None = None) -> MetricFn:
+    """A class-level metric of paired embeddings, queries on the first half (``backward``: on the second)."""
+    def fn(y_true: np.ndarray, y_output: np.ndarray) -> float:
+        labels = _integer_labels(y_true, "y_true")
+        similarity = cret.paired_cosine(y_output)
+        if labels.shape != (similarity.shape[0],):
+            raise ValueError(f"y_true must have shape (n,) = ({similarity.shape[0]},), got {labels.shape}")
+        s = similarity.T if backward else similarity
+        if measure == "mAP":
+            return cret.mean_average_precision(s, labels, labels)
+        return (cret.precision_at_k if measure == "P" else cret.recall_at_k)(s, labels, labels, k)
+
+    fn.__name__ = fn.__qualname__ = f"class_{measure}{k or ''}_{'g2q' if backward else 'q2g'}"
+    return fn
+
+
 _MMSA = "MMSA MetricsTop.__eval_mosei_regression (thuiar/MMSA, src/MMSA/utils/metricsTop.py)"
 _SK = "scikit-learn sklearn.metrics."
 _RETRIEVAL = (
     "Standard R@K retrieval protocol (VSE++, Faghri et al. 2018; CLIP, Radford et al. 2021); "
     "hand-written, pessimistic ties"
 )
+
+_CLASS_RETRIEVAL = ("Class-level cross-modal retrieval (relevant = same class; cosine similarity); AP: "
+                    "scikit-learn average_precision_score per query; P/R@K: pessimistic ties")
 
 _DEFS: tuple[MetricDef, ...] = (
     MetricDef("Has0_acc_2", msa.has0_acc_2, True, "regression", _MMSA,
@@ -159,6 +181,12 @@ _DEFS: tuple[MetricDef, ...] = (
               "Fraction of queries with the match in the top 10."),
     MetricDef("median_rank", _median_rank, False, "retrieval", _RETRIEVAL,
               "Median 1-based rank of the match (np.median; not floored)."),
+    *(MetricDef(f"class_{name}_{way}", _class_retrieval(measure, way == "g2q", k), True, "class_retrieval",
+                _CLASS_RETRIEVAL, f"{text}, queries from the {side} half of the paired embeddings.")
+      for way, side in (("q2g", "first"), ("g2q", "second"))
+      for name, measure, k, text in (("mAP", "mAP", None, "Mean average precision of same-class items"),
+                                     ("P@10", "P", 10, "Fraction of same-class items in the top 10"),
+                                     ("R@10", "R", 10, "Fraction of a query's same-class items in the top 10"))),
 )
 
 _REGISTRY: MappingProxyType[str, MetricDef] = MappingProxyType({d.name: d for d in _DEFS})

@@ -16,8 +16,9 @@ from typing import Literal
 
 from harness.errors import UserError
 
-TargetKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval"]
-TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval")
+TargetKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval", "class-retrieval"]
+TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval",
+                                 "class-retrieval")
 
 
 @dataclass(frozen=True)

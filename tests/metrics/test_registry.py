@@ -23,6 +23,8 @@ EXPECTED = {
     "binary": ["precision_pos", "recall_pos", "f1_pos"],
     "multi_label": ["mAP"],
     "retrieval": ["R@1", "R@5", "R@10", "median_rank"],
+    "class_retrieval": ["class_mAP_q2g", "class_P@10_q2g", "class_R@10_q2g", "class_mAP_g2q", "class_P@10_g2q",
+                        "class_R@10_g2q"],
 }
 LOWER_IS_BETTER = {"MAE", "mse", "median_rank"}
 
@@ -38,12 +40,15 @@ ML_TRUE = rng.integers(0, 2, size=(N, 4))
 ML_OUT = rng.normal(size=(N, 4))
 RET_TRUE = rng.permutation(30)[:N]
 RET_OUT = rng.normal(size=(N, 30))
+CRET_TRUE = np.repeat(np.arange(3), 10)  # 10 pairs per class, so P@10 and R@10 can both reach 1
+CRET_OUT = rng.normal(size=(30, 8))
 INPUTS = {
     "regression": (REG_TRUE, REG_OUT),
     "single_label": (CLS_TRUE, CLS_OUT),
     "binary": (BIN_TRUE, BIN_OUT),
     "multi_label": (ML_TRUE, ML_OUT),
     "retrieval": (RET_TRUE, RET_OUT),
+    "class_retrieval": (CRET_TRUE, CRET_OUT),
 }
 
 
@@ -95,6 +100,8 @@ def _perfect_output(kind: str) -> np.ndarray:
         return np.eye(int(y.max()) + 1)[y]
     if kind == "multi_label":
         return y.astype(float)
+    if kind == "class_retrieval":
+        return np.concatenate([np.eye(3)[y], np.eye(3)[y]], axis=1)
     sim = np.zeros((N, 30))
     sim[np.arange(N), y] = 1.0
     return sim
