@@ -2,14 +2,12 @@
 
 Writes SYNTHETIC data in MMSA's unaligned pickle layout (MOSEI feature sizes: text 300 GloVe, audio 74
 COVAREP, vision 35 Facet; lengths 20/40/30 steps, each sample's valid length uniform in [T/4, T]), prepares
-it with ``mmrepro``'s store, then times reading every sample as padded torch batches of 64:
+it with ``mmrepro``'s store, then times reading the whole dataset into padded numpy splits:
 
-- ``pickle``: the restricted unpickler reads the whole file (what MMSA does with ``pickle.load``), then
-  batches are cut from the in-memory arrays (:func:`split_batches`);
-- ``prepared``: memory-mapped Arrow, rows taken per batch and padded per batch (:func:`prepared_loader`);
-- ``prepared, full``: :func:`load_prepared` (whole dataset padded into numpy), then the same batches.
+- ``pickle``: the restricted unpickler reads the whole file (what MMSA does with ``pickle.load``);
+- ``prepared``: :func:`load_prepared` from the memory-mapped Arrow files (what every run does).
 
-Run: python benchmarks/bench_load.py [--n 16326]   (about 1-2 minutes on 2 CPU cores; needs ~3 GB RAM)
+Run: python benchmarks/bench_load.py [--n 16326]   (about a minute on 2 CPU cores; needs ~3 GB RAM)
 """
 
 from __future__ import annotations
@@ -23,12 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from harness.data import mmsa_pickle, store
-from harness.data.batching import prepared_loader, split_batches
 from harness.data.dataset import MultimodalDataset, Split
 
 DIMS = {"text": 300, "audio": 74, "vision": 35}
 MAX_LEN = {"text": 20, "audio": 40, "vision": 30}
-BATCH = 64
 
 
 def synthetic(sizes: dict[str, int], seed: int = 0) -> MultimodalDataset:
@@ -47,10 +43,6 @@ def synthetic(sizes: dict[str, int], seed: int = 0) -> MultimodalDataset:
     return MultimodalDataset(name="bench_mosei", splits=splits, synthetic=True)
 
 
-def _drain(batches) -> int:
-    return sum(len(b) for b in batches)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=16326, help="training samples (MOSEI's train split: 16,326)")
@@ -67,26 +59,19 @@ def main() -> None:
 
         t0 = time.perf_counter()
         data = mmsa_pickle.read(pkl, name="mosei").dataset
-        n = sum(_drain(split_batches(data.split(s), BATCH)) for s in sizes)
+        n = sum(len(data.split(s)) for s in sizes)
         pickle_s = time.perf_counter() - t0
-        del data
-
-        t0 = time.perf_counter()
-        m = sum(_drain(prepared_loader("mosei", s, BATCH)) for s in sizes)
-        prepared_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         data = store.load_prepared("mosei")
-        k = sum(_drain(split_batches(data.split(s), BATCH)) for s in sizes)
-        full_s = time.perf_counter() - t0
-        assert n == m == k == total
+        m = sum(len(data.split(s)) for s in sizes)
+        prepared_s = time.perf_counter() - t0  # first read in this process: store's per-process cache is empty
+        assert n == m == total
 
-    rows = [("pickle (restricted unpickler) -> batches", pickle_s), ("prepared, memory-mapped loader", prepared_s),
-            ("prepared, load_prepared -> batches", full_s)]
+    rows = (("pickle (restricted unpickler)", pickle_s), ("prepared (Arrow, load_prepared)", prepared_s))
     for label, seconds in rows:
-        print(f"{label:44s} {total / seconds:10.0f} samples/s  ({seconds:.2f} s)")
-    print(f"ratio prepared(memory-mapped) / pickle: {pickle_s / prepared_s:.2f}x;  "
-          f"prepared(full) / pickle: {pickle_s / full_s:.2f}x")
+        print(f"{label:34s} {total / seconds:10.0f} samples/s  ({seconds:.2f} s)")
+    print(f"ratio prepared / pickle: {pickle_s / prepared_s:.2f}x")
 
 
 if __name__ == "__main__":

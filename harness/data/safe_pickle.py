@@ -58,10 +58,6 @@ def safe_load(path: Path, *, encoding: str = "latin1") -> Any:
         return safe_loads_from(f, str(path), encoding=encoding)
 
 
-def safe_loads(data: bytes, *, origin: str = "<bytes>", encoding: str = "latin1") -> Any:
-    return safe_loads_from(io.BytesIO(data), origin, encoding=encoding)
-
-
 def safe_loads_from(file: io.BufferedIOBase, origin: str, *, encoding: str = "latin1") -> Any:
     try:
         return _RestrictedUnpickler(file, origin, encoding).load()

@@ -9,8 +9,7 @@ Columns: ``id`` (string), ``label``, ``x.<modality>``, for sequences ``len.<moda
 ``group.<key>`` per group field (dialogue, speaker, turn, pair; listed with their dtypes under ``groups`` in
 the manifest). A vector modality is a fixed-size list of ``d`` floats, an image one of ``C*H*W`` values
 (the manifest's ``shape`` restores ``(C, H, W)``); a sequence is stored *unpadded* as a list of ``d``-float
-steps, so the disk holds no padding and a batch loader pads each batch only to its own longest sample
-(:mod:`harness.data.batching`). :func:`load_prepared` pads back to the source's length ``T`` so the
+steps, so the disk holds no padding. :func:`load_prepared` pads back to the source's length ``T`` so the
 in-memory :class:`Split` keeps the shapes of the published format.
 
 Preparation writes into a temporary sibling folder and renames it into place, so an interrupted or

@@ -2,8 +2,7 @@
 
 Why here and not a DataLoader: the datasets are small enough to live on the device, so a batch is one
 gather per modality (no worker processes, no per-sample collate). Each batch is trimmed to the longest
-valid sequence it contains, so padding costs nothing. This is the single place to switch to the data
-layer's collate once ``harness/data/batching.py`` exists.
+valid sequence it contains, so padding costs nothing.
 
 Every modality reaches a model as ``(B, T, d)`` features, a ``(B, T)`` validity mask and a ``(B,)``
 presence flag; a vector modality is a sequence of one step. Features are standardised with statistics of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 from collections import OrderedDict
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.data.safe_pickle import UnsafePickleError, safe_load, safe_loads
+from harness.data.safe_pickle import UnsafePickleError, safe_load, safe_loads_from
 from harness.errors import UserError
 
 
@@ -22,11 +23,15 @@ class _RunsShell:
         return (os.system, (f"touch {self.marker}",))
 
 
+def _loads(data: bytes):
+    return safe_loads_from(io.BytesIO(data), "<bytes>")
+
+
 @pytest.mark.parametrize("protocol", [2, 4, 5])
 def test_plain_data_and_numpy_round_trip(protocol: int) -> None:
     data = {"train": {"audio": np.arange(6, dtype=np.float32).reshape(2, 3), "id": np.array(["a", "b"]),
                       "n": np.int64(3), "raw": [b"x", "y", 1.5, None, (1, 2)], "o": OrderedDict(a=1)}}
-    out = safe_loads(pickle.dumps(data, protocol=protocol))
+    out = _loads(pickle.dumps(data, protocol=protocol))
     np.testing.assert_array_equal(out["train"]["audio"], data["train"]["audio"])
     assert out["train"]["audio"].dtype == np.float32
     assert list(out["train"]["id"]) == ["a", "b"] and out["train"]["n"] == 3
@@ -45,7 +50,7 @@ def test_os_system_pickle_is_refused_and_runs_nothing(tmp_path: Path) -> None:
 
 def test_other_callables_are_refused() -> None:
     with pytest.raises(UnsafePickleError, match="builtins.eval"):
-        safe_loads(b"cbuiltins\neval\n(S'1+1'\ntR.")
+        _loads(b"cbuiltins\neval\n(S'1+1'\ntR.")
 
 
 def test_truncated_and_missing_files_are_user_errors(tmp_path: Path) -> None:
