@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("mmrepro", "torch", "numpy", "scipy", "scikit-learn", "pandas", "datasets", "accelerate")
+PACKAGES = ("mmrepro", "torch", "numpy", "scipy", "scikit-learn", "pandas", "datasets")
 REPO = Path(__file__).resolve().parents[2]
 
 
