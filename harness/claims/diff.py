@@ -73,6 +73,7 @@ class Difference:
     same: int
     gap: list[tuple[str, str, str, str]]
     notes: list[str] = dataclasses.field(default_factory=list)
+    sides: tuple[str, str] = ("A", "B")  # column names of the two sides
 
     @property
     def fields(self) -> list[str]:
@@ -85,12 +86,13 @@ class Difference:
         title = f"## Diff: {self.left} vs {self.right}\n" if fmt == "md" else f"{self.left}  vs  {self.right}\n"
         parts = [title]
         if self.rows:
-            parts.append(tabulate(self.rows, headers=["field", "A", "B"], tablefmt=table, disable_numparse=True))
+            parts.append(tabulate(self.rows, headers=["field", *self.sides], tablefmt=table, disable_numparse=True))
         else:
             parts.append("no field differs")
         parts.append(f"\n{len(self.rows)} field(s) differ, {self.same} agree.\n")
         if self.gap:
-            parts.append(tabulate(self.gap, headers=["metric", "A", "B", "B − A"], tablefmt=table,
+            a, b = self.sides
+            parts.append(tabulate(self.gap, headers=["metric", a, b, f"{b} − {a}"], tablefmt=table,
                                   disable_numparse=True))
         parts.extend(f"\n{note}" for note in self.notes)
         return "\n".join(parts) + "\n"
@@ -158,7 +160,7 @@ def diff_claim(claim: Claim, records: dict[str, list[Any]]) -> Difference:
     if missing:
         notes.append(f"the claim does not state: {', '.join(missing)}")
     return Difference(f"claim {claim.paper.key}:{claim.key}", f"our runs of {' and '.join(by_arm)}", rows,
-                      len(pairs) - len(rows), gap, notes)
+                      len(pairs) - len(rows), gap, notes, ("claim", "ours"))
 
 
 def _mean(runs: list[dict[str, Any]], claim: Claim, split: str) -> float:
