@@ -7,11 +7,11 @@ for its target kind, so callers never convert outputs themselves:
 output_kind    y_true                       y_output
 =============  ===========================  ====================================================
 regression     (n,) floats                  (n,) predictions ((n, 1) also accepted)
-single_label   (n,) int labels in [0, C)    (n, C) class scores; prediction = argmax
+single-label   (n,) int labels in [0, C)    (n, C) class scores; prediction = argmax
 binary         (n,) int labels in {0, 1}    (n, 2) class scores; prediction = argmax, positive = 1
-multi_label    (n, L) indicators in {0, 1}  (n, L) scores
+multi-label    (n, L) indicators in {0, 1}  (n, L) scores
 retrieval      (n_query,) int gallery index (n_query, n_gallery) similarity, higher = closer
-class_         (n,) class label of pair i   (n, 2d) paired embeddings [query side | gallery side];
+class-         (n,) class label of pair i   (n, 2d) paired embeddings [query side | gallery side];
 retrieval                                   ranked by cosine similarity (see :mod:`.class_retrieval`)
 =============  ===========================  ====================================================
 
@@ -31,7 +31,7 @@ from harness.metrics import class_retrieval as cret
 from harness.metrics import classification as clf
 from harness.metrics import msa, retrieval
 
-OutputKind = Literal["regression", "single_label", "binary", "multi_label", "retrieval", "class_retrieval"]
+OutputKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval", "class-retrieval"]
 OUTPUT_KINDS: tuple[str, ...] = get_args(OutputKind)
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
@@ -158,11 +158,11 @@ _DEFS: tuple[MetricDef, ...] = (
               "Pearson correlation; 0.0 when either side is constant (MMSA: nan)."),
     MetricDef("mse", msa.mse, False, "regression", _SK + "mean_squared_error", "Mean squared error."),
     MetricDef("r2", msa.r2, True, "regression", _SK + "r2_score", "Coefficient of determination."),
-    MetricDef("accuracy", _from_scores(clf.accuracy), True, "single_label", _SK + "accuracy_score",
+    MetricDef("accuracy", _from_scores(clf.accuracy), True, "single-label", _SK + "accuracy_score",
               "Fraction of items whose argmax class is the true class."),
-    MetricDef("macro_f1", _from_scores(clf.macro_f1), True, "single_label", _SK + "f1_score(average='macro')",
+    MetricDef("macro_f1", _from_scores(clf.macro_f1), True, "single-label", _SK + "f1_score(average='macro')",
               "Unweighted mean of per-class F1."),
-    MetricDef("weighted_f1", _from_scores(clf.weighted_f1), True, "single_label",
+    MetricDef("weighted_f1", _from_scores(clf.weighted_f1), True, "single-label",
               _SK + "f1_score(average='weighted')", "Per-class F1 weighted by true support."),
     MetricDef("precision_pos", _from_scores(clf.precision_pos, 2), True, "binary",
               _SK + "precision_score(average='binary')", "Precision of class 1; 0 if nothing predicted 1."),
@@ -170,7 +170,7 @@ _DEFS: tuple[MetricDef, ...] = (
               _SK + "recall_score(average='binary')", "Recall of class 1; 0 if no true 1."),
     MetricDef("f1_pos", _from_scores(clf.f1_pos, 2), True, "binary", _SK + "f1_score(average='binary')",
               "F1 of class 1."),
-    MetricDef("mAP", clf.mean_average_precision, True, "multi_label",
+    MetricDef("mAP", clf.mean_average_precision, True, "multi-label",
               _SK + "average_precision_score, macro over labels with a positive",
               "Mean over labels of average precision; labels without positives excluded."),
     MetricDef("R@1", _recall_at(1), True, "retrieval", _RETRIEVAL,
@@ -181,7 +181,7 @@ _DEFS: tuple[MetricDef, ...] = (
               "Fraction of queries with the match in the top 10."),
     MetricDef("median_rank", _median_rank, False, "retrieval", _RETRIEVAL,
               "Median 1-based rank of the match (np.median; not floored)."),
-    *(MetricDef(f"class_{name}_{way}", _class_retrieval(measure, way == "g2q", k), True, "class_retrieval",
+    *(MetricDef(f"class_{name}_{way}", _class_retrieval(measure, way == "g2q", k), True, "class-retrieval",
                 _CLASS_RETRIEVAL, f"{text}, queries from the {side} half of the paired embeddings.")
       for way, side in (("q2g", "first"), ("g2q", "second"))
       for name, measure, k, text in (("mAP", "mAP", None, "Mean average precision of same-class items"),

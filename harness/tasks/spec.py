@@ -20,6 +20,15 @@ TargetKind = Literal["regression", "single-label", "binary", "multi-label", "ret
 TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval",
                                  "class-retrieval")
 
+# The output kinds of the metrics a task of each target kind may list; any other kind lists its own.
+# A binary task's outputs are two-class scores, so the single-label metrics (accuracy, macro F1) apply too.
+METRIC_KINDS: dict[str, tuple[str, ...]] = {"binary": ("binary", "single-label")}
+
+
+def canonical_kind(kind: str) -> str:
+    """Kinds are spelled with hyphens (``single-label``); the underscore spelling is read as the same kind."""
+    return kind.replace("_", "-")
+
 
 @dataclass(frozen=True)
 class SplitProtocol:
@@ -75,13 +84,17 @@ def _check(spec: TaskSpec, origin: str) -> None:
                         "reported split is not allowed")
     if spec.target_kind in ("single-label", "binary") and not spec.num_classes:
         problems.append("classification tasks need num_classes")
-    if problems:
-        raise UserError(f"task file {origin}: " + "; ".join(problems))
     for metric in spec.metrics:
         try:
-            get_metric(metric)
+            kind = canonical_kind(get_metric(metric).output_kind)
         except KeyError as err:
             raise UserError(f"task file {origin}: {err}") from None
+        allowed = METRIC_KINDS.get(spec.target_kind, (spec.target_kind,))
+        if kind not in allowed:
+            problems.append(f"metric {metric!r} scores {kind} outputs; a {spec.target_kind} task takes metrics "
+                            f"of kind {' or '.join(allowed)}")
+    if problems:
+        raise UserError(f"task file {origin}: " + "; ".join(problems))
 
 
 def load_task_file(path: Path) -> TaskSpec:
@@ -91,6 +104,8 @@ def load_task_file(path: Path) -> TaskSpec:
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise UserError(f"cannot read task file {path}: {err}") from err
     raw["splits"] = SplitProtocol(**raw.get("splits", {}))
+    if isinstance(raw.get("target_kind"), str):
+        raw["target_kind"] = canonical_kind(raw["target_kind"])
     for key in ("modalities", "metrics"):
         raw[key] = tuple(raw.get(key, ()))
     try:

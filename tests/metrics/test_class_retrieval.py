@@ -61,7 +61,7 @@ def test_registered_metrics_read_paired_embeddings_both_ways() -> None:
     assert q2g.fn(labels, out) == pytest.approx(cret.mean_average_precision(sim, labels, labels))
     assert g2q.fn(labels, out) == pytest.approx(cret.mean_average_precision(sim.T, labels, labels))
     assert q2g.fn(labels, out) != pytest.approx(g2q.fn(labels, out))
-    assert get_metric("class_P@10_q2g").output_kind == "class_retrieval"
+    assert get_metric("class_P@10_q2g").output_kind == "class-retrieval"
     perfect = np.concatenate([audio[:, :1].round(), audio[:, :1].round()], axis=1)
     assert get_metric("class_mAP_q2g").fn(labels, np.concatenate([np.eye(2)[labels], np.eye(2)[labels]], 1)) == 1.0
     assert perfect.shape == (3, 2)

@@ -19,11 +19,11 @@ from harness.metrics.registry import (
 EXPECTED = {
     "regression": ["Has0_acc_2", "Has0_F1_score", "Non0_acc_2", "Non0_F1_score", "Mult_acc_5", "Mult_acc_7",
                    "MAE", "Corr", "mse", "r2"],
-    "single_label": ["accuracy", "macro_f1", "weighted_f1"],
+    "single-label": ["accuracy", "macro_f1", "weighted_f1"],
     "binary": ["precision_pos", "recall_pos", "f1_pos"],
-    "multi_label": ["mAP"],
+    "multi-label": ["mAP"],
     "retrieval": ["R@1", "R@5", "R@10", "median_rank"],
-    "class_retrieval": ["class_mAP_q2g", "class_P@10_q2g", "class_R@10_q2g", "class_mAP_g2q", "class_P@10_g2q",
+    "class-retrieval": ["class_mAP_q2g", "class_P@10_q2g", "class_R@10_q2g", "class_mAP_g2q", "class_P@10_g2q",
                         "class_R@10_g2q"],
 }
 LOWER_IS_BETTER = {"MAE", "mse", "median_rank"}
@@ -44,11 +44,11 @@ CRET_TRUE = np.repeat(np.arange(3), 10)  # 10 pairs per class, so P@10 and R@10 
 CRET_OUT = rng.normal(size=(30, 8))
 INPUTS = {
     "regression": (REG_TRUE, REG_OUT),
-    "single_label": (CLS_TRUE, CLS_OUT),
+    "single-label": (CLS_TRUE, CLS_OUT),
     "binary": (BIN_TRUE, BIN_OUT),
-    "multi_label": (ML_TRUE, ML_OUT),
+    "multi-label": (ML_TRUE, ML_OUT),
     "retrieval": (RET_TRUE, RET_OUT),
-    "class_retrieval": (CRET_TRUE, CRET_OUT),
+    "class-retrieval": (CRET_TRUE, CRET_OUT),
 }
 
 
@@ -96,11 +96,11 @@ def _perfect_output(kind: str) -> np.ndarray:
     y = INPUTS[kind][0]
     if kind == "regression":
         return y.astype(float)
-    if kind in ("single_label", "binary"):
+    if kind in ("single-label", "binary"):
         return np.eye(int(y.max()) + 1)[y]
-    if kind == "multi_label":
+    if kind == "multi-label":
         return y.astype(float)
-    if kind == "class_retrieval":
+    if kind == "class-retrieval":
         return np.concatenate([np.eye(3)[y], np.eye(3)[y]], axis=1)
     sim = np.zeros((N, 30))
     sim[np.arange(N), y] = 1.0

@@ -77,3 +77,33 @@ def test_primary_metric_must_be_in_suite(tmp_path: Path) -> None:
 def test_unknown_metric_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="accuracy"):
         load_task_file(_write(tmp_path, BASE + 'metrics = ["acc"]\nprimary_metric = "acc"\n'))
+
+
+def test_metric_of_another_target_kind_is_refused(tmp_path: Path) -> None:
+    body = BASE + 'metrics = ["accuracy", "MAE"]\nprimary_metric = "accuracy"\n'
+    with pytest.raises(UserError, match="'MAE' scores regression outputs; a single-label task takes"):
+        load_task_file(_write(tmp_path, body))
+
+
+def test_binary_task_takes_binary_and_single_label_metrics(tmp_path: Path) -> None:
+    body = BASE.replace('"single-label"', '"binary"').replace("num_classes = 10", "num_classes = 2")
+    spec = load_task_file(_write(tmp_path, body + 'metrics = ["f1_pos", "accuracy"]\nprimary_metric = "f1_pos"\n'))
+    assert spec.target_kind == "binary"
+    with pytest.raises(UserError, match="'mAP' scores multi-label outputs"):
+        load_task_file(_write(tmp_path, body + 'metrics = ["f1_pos", "mAP"]\nprimary_metric = "f1_pos"\n'))
+
+
+def test_underscore_spelling_of_a_kind_is_the_same_task(tmp_path: Path) -> None:
+    """Kinds are spelled with hyphens; ``single_label`` is read as ``single-label`` (same spec hash)."""
+    metrics = 'metrics = ["accuracy"]\nprimary_metric = "accuracy"\n'
+    hyphen = load_task_file(_write(tmp_path, BASE + metrics))
+    underscore = load_task_file(_write(tmp_path, BASE.replace("single-label", "single_label") + metrics))
+    assert underscore.target_kind == "single-label" and underscore.spec_hash() == hyphen.spec_hash()
+
+
+@pytest.mark.parametrize("name", TASKS.names())
+def test_names_follow_the_spelling_rule(name: str) -> None:
+    """Task names are kebab-case; dataset names snake_case (storage keys: renaming one changes fingerprints)."""
+    spec = get_task(name)
+    assert spec.name == spec.name.lower() and "_" not in spec.name
+    assert spec.dataset == spec.dataset.lower() and "-" not in spec.dataset
