@@ -16,7 +16,7 @@ log = logging.getLogger("harness")
 
 # Each area owns its sub-commands in its own module, exposing ``add_commands(subparsers)``.
 COMMAND_MODULES = ("harness.data.commands", "harness.claims.commands", "harness.robustness.commands",
-                   "harness.claims.diff")
+                   "harness.runs.commands", "harness.claims.diff")
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
@@ -55,17 +55,12 @@ def _write_leaderboards(boards, results: Path) -> None:
 
 
 def _boards(task_names: list[str], results: Path):
-    from harness.report.leaderboard import build_leaderboard, current_records
-    from harness.runs.runner import data_fingerprint
-    from harness.runs.store import iter_records
+    from harness.report.leaderboard import build_leaderboard
+    from harness.runs.store import current_records
     from harness.tasks import get_task
 
-    boards = []
-    for name in task_names:
-        task = get_task(name)
-        records = current_records(task, [r for _, r in iter_records(results, name)], data_fingerprint(task.dataset))
-        boards.append(build_leaderboard(task, records))
-    return boards
+    return [build_leaderboard(get_task(name), current_records(results, get_task(name), with_failed=True))
+            for name in task_names]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -81,12 +76,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     records = execute_all(specs, args.results, force=args.force, progress=not args.quiet,
                           jobs=args.jobs)
     for record in records:
-        state = "cached" if record["cached"] else record["status"]
-        extra = f" ({record['reason']})" if record["status"] != "ok" else ""
-        log.info("%s %s/%s seed %s: %s%s", record["run_id"], record["spec"]["task"], record["spec"]["model"],
-                 record["spec"]["seed"], state, extra)
+        state = "cached" if record.cached else record.status
+        extra = f" ({record.reason})" if not record.ok else ""
+        log.info("%s %s/%s seed %s: %s%s", record.run_id, record.spec.task, record.spec.model,
+                 record.spec.seed, state, extra)
     out(render(_boards([task.name], args.results)[0], args.format))
-    return 1 if any(r["status"] != "ok" for r in records) else 0
+    return 1 if any(not r.ok for r in records) else 0
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -110,25 +105,21 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         out(render(board, args.format))
     for task, hint in plan.unavailable.items():
         out(f"{task}: not run: data unavailable. {hint}")
-    cached = sum(r["cached"] for r in records)
+    cached = sum(r.cached for r in records)
     log.info("%d runs: %d cached, %d run now, %d failed", len(records), cached, len(records) - cached,
-             sum(r["status"] != "ok" for r in records))
-    return 1 if any(r["status"] != "ok" for r in records) else 0
+             sum(not r.ok for r in records))
+    return 1 if any(not r.ok for r in records) else 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from harness.report.compare import compare_models
-    from harness.report.leaderboard import current_records
-    from harness.runs.runner import data_fingerprint
-    from harness.runs.store import iter_records
+    from harness.runs.store import current_records
     from harness.tasks import get_task
 
     task = get_task(args.task)
-    records = current_records(task, [r for _, r in iter_records(args.results, task.name)],
-                              data_fingerprint(task.dataset))
-    table = compare_models(task, records, args.a, args.b, args.results)
+    table = compare_models(task, current_records(args.results, task), args.a, args.b, args.results)
     out(f"{args.a} - {args.b} on {task.display_name} ({task.splits.report}), metric {task.primary_metric}")
     out(tabulate(table, headers="keys", showindex=False, floatfmt=".4f"))
     return 0
@@ -138,8 +129,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     from harness.runs.store import find_record
 
     path, record = find_record(args.results, args.run_id)
-    record.pop("history", None)
-    out(f"{path}\n" + json.dumps(record, indent=2, sort_keys=True))
+    shown = record.to_dict()
+    shown.pop("history")
+    out(f"{path}\n" + json.dumps(shown, indent=2, sort_keys=True))
     return 0
 
 

@@ -50,8 +50,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for path in write_tables(reproduction.name, markdown, verdicts, ledger, args.results):
         log.info("wrote %s", path)
     out(markdown)
-    failed = [r for r in records if r["status"] != "ok"]
-    cached = sum(r["cached"] for r in records)
+    failed = [r for r in records if not r.ok]
+    cached = sum(r.cached for r in records)
     log.info("%d runs: %d cached, %d run now, %d failed", len(records), cached, len(records) - cached, len(failed))
     return 1 if failed else 0
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
 
-import numpy as np
-from tabulate import tabulate
+import pandas as pd
 
 from harness.claims.claim import Claim
 from harness.claims.ledger import Ledger
@@ -16,33 +14,28 @@ from harness.claims.table import render_claims, render_details
 from harness.claims.verdict import RULES_VERSION, Verdict
 from harness.report.leaderboard import build_leaderboard
 from harness.report.render import render
-from harness.runs.spec import RunSpec
+from harness.report.table import cell, render_table
+from harness.runs.record import RunRecord
 from harness.tasks import get_task
 
 
-def _extras_table(records: list[dict[str, Any]]) -> str:
+def _extras_table(records: list[RunRecord]) -> str:
     """Numeric ``FitInfo.extras`` per model at its default settings: mean ± sample std over seeds.
 
     Only default-config runs are shown: runs that differ only in evaluation settings share one training and
     would repeat the same rows."""
     values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
-        if RunSpec.from_dict(r["spec"]).model_label != r["spec"]["model"]:
+        if r.spec.model_label != r.spec.model:
             continue
-        for key, value in (r.get("extras") or {}).items():
+        for key, value in r.extras.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-                values[RunSpec.from_dict(r["spec"]).model_label][key].append(float(value))
+                values[r.spec.model][key].append(float(value))
     keys = sorted({k for per in values.values() for k in per})
     if not keys:
         return ""
-    rows = []
-    for label in sorted(values):
-        cells = []
-        for k in keys:
-            v = np.array(values[label].get(k, []))
-            cells.append("–" if v.size == 0 else f"{v.mean():.4f}" + (f" ± {v.std(ddof=1):.4f}" if v.size > 1 else ""))
-        rows.append([label, *cells])
-    return tabulate(rows, headers=["model", *keys], tablefmt="github", disable_numparse=True) + "\n"
+    rows = [{"model": label, **{k: cell(values[label].get(k, [])) for k in keys}} for label in sorted(values)]
+    return render_table(pd.DataFrame(rows), "md") + "\n"
 
 
 def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger, run_ids: set[str],
@@ -56,10 +49,10 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
              "## Claims\n", render_claims(verdicts, ledger, "md"), render_details(verdicts)]
     for task_name in dict.fromkeys(c.task for c in claims if c.task):
         task = get_task(task_name)
-        records = [r for r in ledger.records(task_name) if r["run_id"] in run_ids]
+        records = [r for r in ledger.records(task_name) if r.run_id in run_ids]
         if not records:
             continue
-        seconds = sum(r["wall_time_s"] for r in records)
+        seconds = sum(r.wall_time_s for r in records)
         parts += [f"## All arms on {task.display_name}\n", render(build_leaderboard(task, records), "md"),
                   f"\n{len(records)} records; their summed wall time is {seconds / 60:.1f} min (as recorded when "
                   "each ran, cached or not now).\n"]

@@ -6,12 +6,7 @@ arm's exact resolved config; a run with another config, task version or data fin
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from harness.claims.claim import Arm, Claim
 from harness.claims.verdict import (
@@ -24,21 +19,13 @@ from harness.claims.verdict import (
 )
 from harness.data.sources import DATASETS
 from harness.data.store import dataset_available
+from harness.metrics.statistics import Summary
 from harness.models import get_model, resolve_config
-from harness.report.leaderboard import current_records
+from harness.report.table import aggregate
+from harness.runs.record import RunRecord
 from harness.runs.spec import plain_config
-from harness.runs.store import iter_records
+from harness.runs.store import current_records
 from harness.tasks import get_task
-
-
-@dataclass(frozen=True)
-class ArmSummary:
-    """One arm's achieved metric in the claim's unit: mean, sample std and seed count."""
-
-    label: str
-    mean: float
-    std: float
-    n: int
 
 
 class Ledger:
@@ -46,33 +33,29 @@ class Ledger:
 
     def __init__(self, results: Path) -> None:
         self.results = Path(results)
-        self._records: dict[str, list[dict[str, Any]]] = {}
+        self._records: dict[str, list[RunRecord]] = {}
 
-    def records(self, task_name: str) -> list[dict[str, Any]]:
+    def records(self, task_name: str) -> list[RunRecord]:
+        """The task's current ok records (``current_records``): failed, stale and malformed ones never count."""
         if task_name not in self._records:
-            from harness.runs.runner import data_fingerprint
-
-            task = get_task(task_name)
-            found = [r for _, r in iter_records(self.results, task_name)]
-            current = current_records(task, found, data_fingerprint(task.dataset))
-            self._records[task_name] = [r for r in current if r["status"] == "ok"]
+            self._records[task_name] = current_records(self.results, get_task(task_name))
         return self._records[task_name]
 
     def values(self, claim: Claim, arm: Arm) -> dict[int, float]:
-        """Per-seed report-split values of ``claim.metric`` for the arm's exact config (harness scale)."""
-        assert claim.task is not None
-        task = get_task(claim.task)
-        expected = plain_config(resolve_config(get_model(arm.model), dict(arm.overrides)))
-        runs = sorted((r for r in self.records(claim.task)
-                       if r["spec"]["model"] == arm.model and r["spec"]["config"] == expected),
-                      key=lambda r: r["finished"])
-        return {r["spec"]["seed"]: float(r["metrics"][task.splits.report][claim.metric]) for r in runs}
+        """Per-seed report-split values of ``claim.metric`` for the arm's exact config (harness scale).
 
-    def summary(self, claim: Claim, arm: Arm) -> ArmSummary:
-        v = np.array(list(self.values(claim, arm).values()), dtype=float) * claim.scale
-        if v.size == 0:
-            return ArmSummary(arm.label, math.nan, math.nan, 0)
-        return ArmSummary(arm.label, float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else math.nan, int(v.size))
+        The report split is the task's, as defined now; a record written under another split definition has
+        another task hash and is not current."""
+        assert claim.task is not None
+        split = get_task(claim.task).splits.report
+        expected = plain_config(resolve_config(get_model(arm.model), dict(arm.overrides)))
+        runs = sorted((r for r in self.records(claim.task) if r.spec.model == arm.model and r.spec.config == expected),
+                      key=lambda r: r.finished)
+        return {r.spec.seed: float(r.metrics[split][claim.metric]) for r in runs}
+
+    def summary(self, claim: Claim, arm: Arm) -> Summary | None:
+        """The arm's achieved metric in the claim's unit (mean, sample std, t-CI, n); None without records."""
+        return aggregate(v * claim.scale for v in self.values(claim, arm).values())
 
     def judge(self, claim: Claim) -> Verdict:
         blocked = unavailable(claim)

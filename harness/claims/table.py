@@ -10,21 +10,23 @@ import json
 import math
 
 import pandas as pd
-from tabulate import tabulate
 
 from harness.claims.ledger import Ledger
 from harness.claims.verdict import RULES_VERSION, Verdict
 from harness.errors import UserError
-from harness.report.render import latex_escape
+from harness.report.table import json_rows, mean_std, render_table
 
 TABLE_FORMATS = ("md", "latex", "csv", "json")
+
+
+def _digits(unit: str) -> int:
+    return 2 if unit == "%" else 4
 
 
 def _num(x: float, unit: str, signed: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    digits = 2 if unit == "%" else 4
-    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    return f"{x:+.{_digits(unit)}f}" if signed else f"{x:.{_digits(unit)}f}"
 
 
 def _claimed(v: Verdict) -> str:
@@ -40,8 +42,7 @@ def _claimed(v: Verdict) -> str:
 def _achieved(v: Verdict) -> str:
     if v.n == 0:
         return "–"
-    spread = f" ± {_num(v.std, v.claim.unit)}" if not math.isnan(v.std) else ""
-    return f"{_num(v.achieved, v.claim.unit, signed=v.claim.kind == 'relative')}{spread} ({v.n})"
+    return f"{mean_std(v.achieved, v.std, _digits(v.claim.unit), signed=v.claim.kind == 'relative')} ({v.n})"
 
 
 def _setting(v: Verdict) -> str:
@@ -60,8 +61,7 @@ def _arms(v: Verdict, ledger: Ledger) -> str:
     for arm in (*c.arms, *([c.floor] if c.floor else [])):
         s = ledger.summary(c, arm)
         name = "floor " + arm.label if arm is c.floor else arm.label
-        spread = f" ± {_num(s.std, c.unit)}" if not math.isnan(s.std) else ""
-        parts.append(f"{name} {_num(s.mean, c.unit)}{spread} ({s.n})")
+        parts.append(f"{name} " + ("– (0)" if s is None else f"{mean_std(s.mean, s.std, _digits(c.unit))} ({s.n})"))
     return "; ".join(parts)
 
 
@@ -100,17 +100,12 @@ def render_claims(verdicts: list[Verdict], ledger: Ledger, fmt: str) -> str:
     if fmt not in TABLE_FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(TABLE_FORMATS)}")
     if fmt == "csv":
-        return numeric_frame(verdicts, ledger).to_csv(index=False)
+        return render_table(numeric_frame(verdicts, ledger), fmt)
     if fmt == "json":
-        rows = json.loads(numeric_frame(verdicts, ledger).to_json(orient="records"))
+        rows = json_rows(numeric_frame(verdicts, ledger))
         return json.dumps({"rules_version": RULES_VERSION, "claims": rows}, indent=2, ensure_ascii=False) + "\n"
-    frame = display_frame(verdicts, ledger)
-    if fmt == "latex":
-        escaped = frame.map(lambda s: latex_escape(str(s)).replace("±", r"$\pm$").replace("−", "$-$"))
-        escaped.columns = [latex_escape(col).replace("±", r"$\pm$") for col in frame.columns]
-        table = tabulate(escaped, headers="keys", tablefmt="latex_raw", showindex=False, disable_numparse=True)
-        return f"% verdict rules v{RULES_VERSION}\n{table}\n"
-    return tabulate(frame, headers="keys", tablefmt="github", showindex=False, disable_numparse=True) + "\n"
+    table = render_table(display_frame(verdicts, ledger), fmt)
+    return f"% verdict rules v{RULES_VERSION}\n{table}\n" if fmt == "latex" else table + "\n"
 
 
 def render_details(verdicts: list[Verdict]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,21 +10,20 @@ import pandas as pd
 from harness.errors import UserError
 from harness.metrics.registry import get_metric
 from harness.metrics.statistics import mcnemar, paired_bootstrap, paired_t_test
-from harness.runs.spec import RunSpec
+from harness.runs.record import RunRecord
 from harness.runs.store import load_predictions, record_path
 from harness.tasks.spec import TaskSpec
 
 
-def _by_seed(records: list[dict[str, Any]], label: str) -> dict[int, dict[str, Any]]:
-    runs = {r["spec"]["seed"]: r for r in records
-            if r["status"] == "ok" and RunSpec.from_dict(r["spec"]).model_label == label}
+def _by_seed(records: list[RunRecord], label: str) -> dict[int, RunRecord]:
+    runs = {r.spec.seed: r for r in records if r.ok and r.spec.model_label == label}
     if not runs:
-        labels = sorted({RunSpec.from_dict(r["spec"]).model_label for r in records})
+        labels = sorted({r.spec.model_label for r in records})
         raise UserError(f"no finished runs of {label!r}; models with runs on this task: {', '.join(labels)}")
     return runs
 
 
-def compare_models(task: TaskSpec, records: list[dict[str, Any]], a: str, b: str, results: Path,
+def compare_models(task: TaskSpec, records: list[RunRecord], a: str, b: str, results: Path,
                    seed: int = 0) -> pd.DataFrame:
     """One row over seeds (paired t) and one row per common seed (paired bootstrap, McNemar)."""
     runs_a, runs_b = _by_seed(records, a), _by_seed(records, b)
@@ -35,13 +33,13 @@ def compare_models(task: TaskSpec, records: list[dict[str, Any]], a: str, b: str
     metric, split = get_metric(task.primary_metric), task.splits.report
     rows = []
     if len(seeds) >= 2:
-        t = paired_t_test([runs_a[s]["metrics"][split][metric.name] for s in seeds],
-                          [runs_b[s]["metrics"][split][metric.name] for s in seeds])
+        t = paired_t_test([runs_a[s].metrics[split][metric.name] for s in seeds],
+                          [runs_b[s].metrics[split][metric.name] for s in seeds])
         rows.append({"scope": f"seeds {','.join(map(str, seeds))}", "method": t.method, "diff": t.diff,
                      "ci_low": t.ci_low, "ci_high": t.ci_high, "p_value": t.p_value, "n": t.n})
     for s in seeds:
-        pa = load_predictions(record_path(results, RunSpec.from_dict(runs_a[s]["spec"])))
-        pb = load_predictions(record_path(results, RunSpec.from_dict(runs_b[s]["spec"])))
+        pa = load_predictions(record_path(results, runs_a[s].spec))
+        pb = load_predictions(record_path(results, runs_b[s].spec))
         if not np.array_equal(pa[f"{split}.ids"], pb[f"{split}.ids"]):
             raise UserError(f"seed {s}: the two runs scored different {split} items; rerun on the same data")
         y = pa[f"{split}.labels"]

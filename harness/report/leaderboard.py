@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.metrics.registry import get_metric
-from harness.metrics.statistics import summarize
-from harness.runs.spec import RunSpec
+from harness.report.table import aggregate
+from harness.runs.record import RunRecord
 from harness.tasks.spec import TaskSpec
 
 
@@ -30,35 +29,27 @@ class Leaderboard:
                 f"ranked by {self.task.primary_metric} ({arrow} is better)")
 
 
-def current_records(task: TaskSpec, records: list[dict[str, Any]], fingerprint: str) -> list[dict[str, Any]]:
-    """Records that belong to the task as defined now (same version, hash and data)."""
-    return [r for r in records
-            if r["spec"]["task"] == task.name and r["spec"]["task_version"] == task.version
-            and r["spec"]["task_hash"] == task.spec_hash() and r["spec"]["data_fingerprint"] == fingerprint]
-
-
-def build_leaderboard(task: TaskSpec, records: list[dict[str, Any]], confidence: float = 0.95) -> Leaderboard:
+def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: float = 0.95) -> Leaderboard:
+    """Rows from ok records (pass current ones: ``current_records``); failed ones are listed, never scored."""
     split = task.splits.report
-    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_model: dict[str, list[RunRecord]] = defaultdict(list)
     failed: dict[str, list[str]] = defaultdict(list)
     for record in records:
-        label = RunSpec.from_dict(record["spec"]).model_label
-        if record["status"] == "ok":
+        label = record.spec.model_label
+        if record.ok:
             by_model[label].append(record)
         else:
-            failed[label].append(f"seed {record['spec']['seed']}: {record['reason']}")
+            failed[label].append(f"seed {record.spec.seed}: {record.reason}")
     rows = []
     for label, runs in by_model.items():
-        row: dict[str, Any] = {"model": label, "n": len(runs),
-                               "seeds": ",".join(str(r["spec"]["seed"]) for r in runs)}
+        row: dict[str, Any] = {"model": label, "n": len(runs), "seeds": ",".join(str(r.spec.seed) for r in runs)}
         for metric in task.metrics:
-            values = np.array([r["metrics"][split][metric] for r in runs], dtype=float)
-            stats = summarize(values, confidence)
+            stats = aggregate((r.metrics[split][metric] for r in runs), confidence)
             row[f"{metric}.mean"], row[f"{metric}.std"] = stats.mean, stats.std
             if metric == task.primary_metric:
                 row["primary.ci_low"], row["primary.ci_high"] = stats.ci_low, stats.ci_high
-        row["n_parameters"] = int(np.median([r["n_parameters"] for r in runs]))
-        row["fit_time_s"] = float(np.mean([r["fit_time_s"] for r in runs]))
+        row["n_parameters"] = int(np.median([r.n_parameters for r in runs]))
+        row["fit_time_s"] = float(np.mean([r.fit_time_s for r in runs]))
         rows.append(row)
     frame = pd.DataFrame(rows)
     if not frame.empty:
@@ -66,7 +57,3 @@ def build_leaderboard(task: TaskSpec, records: list[dict[str, Any]], confidence:
                                   kind="stable").reset_index(drop=True)
         frame.insert(0, "rank", np.arange(1, len(frame) + 1))
     return Leaderboard(task=task, frame=frame, failed=dict(failed))
-
-
-def metric_header(name: str) -> str:
-    return f"{name} {'↑' if get_metric(name).higher_is_better else '↓'}"

@@ -10,10 +10,8 @@ from harness.errors import UserError
 
 
 def cmd_robustness(args: argparse.Namespace) -> int:
-    from harness.report.leaderboard import current_records
     from harness.robustness.report import render_markdown
-    from harness.runs.runner import data_fingerprint
-    from harness.runs.store import iter_records
+    from harness.runs.store import current_records
     from harness.sweep.execute import execute_all
     from harness.sweep.suite import SUITES, plan_suite
     from harness.tasks import get_task
@@ -27,8 +25,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         raise UserError(f"suite {args.suite!r} has no runs of task {task.name!r}")
     execute_all(specs, args.results, force=args.force, progress=not args.quiet, jobs=args.jobs)
     wanted = {s.run_id for s in specs}
-    records = [r for _, r in iter_records(args.results, task.name) if r["run_id"] in wanted]
-    text = render_markdown(task, current_records(task, records, data_fingerprint(task.dataset)))
+    text = render_markdown(task, [r for r in current_records(args.results, task) if r.run_id in wanted])
     out = args.results / "robustness" / f"{task.name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)

@@ -3,45 +3,39 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from tabulate import tabulate
 
-from harness.runs.spec import RunSpec
+from harness.report.table import cell, render_table
+from harness.runs.record import RobustnessScores, RunRecord
 from harness.tasks.spec import TaskSpec
 
 
-def _cell(values: list[float]) -> str:
-    a = np.asarray(values, dtype=float)
-    return f"{a.mean():.4f}" if len(a) < 2 else f"{a.mean():.4f} ± {a.std(ddof=1):.4f}"
-
-
-def robustness_frames(task: TaskSpec, records: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def robustness_frames(task: TaskSpec, records: list[RunRecord]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """``(removal table, noise table, labels of ok runs without robustness data)``, ranked by the clean score."""
-    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_model: dict[str, list[RobustnessScores]] = defaultdict(list)
     lacking = []
     for record in records:
-        if record["status"] != "ok":
+        if not record.ok:
             continue
-        label = RunSpec.from_dict(record["spec"]).model_label
-        if "robustness" in record:
-            by_model[label].append(record["robustness"])
+        label = record.spec.model_label
+        if record.robustness is not None:
+            by_model[label].append(record.robustness)
         else:
-            lacking.append(f"{label} seed {record['spec']['seed']}")
+            lacking.append(f"{label} seed {record.spec.seed}")
     removal, noise, order = [], [], []
     for label, runs in by_model.items():
-        order.append(float(np.mean([r["clean"] for r in runs])))
-        row = {"model": label, "n": len(runs), "clean": _cell([r["clean"] for r in runs])}
+        order.append(float(np.mean([r.clean for r in runs])))
+        row = {"model": label, "n": len(runs), "clean": cell(r.clean for r in runs)}
         for m in task.modalities:
-            row[f"-{m} zeros"] = _cell([r["zeros"][m] for r in runs])
-            row[f"-{m} mask"] = _cell([r["mask"][m] for r in runs]) if all(r["mask"] for r in runs) else "n/a"
+            row[f"-{m} zeros"] = cell(r.zeros[m] for r in runs)
+            row[f"-{m} mask"] = cell(r.mask[m] for r in runs) if all(r.mask for r in runs) else "n/a"
         removal.append(row)
-        levels = runs[0]["noise_levels"]
+        levels = runs[0].noise_levels
         noisy = {"model": label, "n": len(runs)}
-        noisy |= {f"σ={lvl:g}": _cell([r["noise"][i] for r in runs]) for i, lvl in enumerate(levels)}
-        noisy["AUC"] = _cell([r["noise_auc"] for r in runs])
+        noisy |= {f"σ={lvl:g}": cell(r.noise[i] for r in runs) for i, lvl in enumerate(levels)}
+        noisy["AUC"] = cell(r.noise_auc for r in runs)
         noise.append(noisy)
     rank = np.argsort(order, kind="stable")
     if task.higher_is_better:
@@ -49,7 +43,7 @@ def robustness_frames(task: TaskSpec, records: list[dict[str, Any]]) -> tuple[pd
     return (pd.DataFrame([removal[i] for i in rank]), pd.DataFrame([noise[i] for i in rank]), lacking)
 
 
-def render_markdown(task: TaskSpec, records: list[dict[str, Any]]) -> str:
+def render_markdown(task: TaskSpec, records: list[RunRecord]) -> str:
     removal, noise, lacking = robustness_frames(task, records)
     arrow = "higher" if task.higher_is_better else "lower"
     lines = [f"# Robustness: {task.display_name} v{task.version}, {task.splits.report} split, "
@@ -62,11 +56,11 @@ def render_markdown(task: TaskSpec, records: list[dict[str, Any]]) -> str:
         lines += ["## One modality removed", "",
                   "`zeros`: the modality's raw features set to 0 (every model); `mask`: removed inside the "
                   "model (neural models; n/a otherwise).", "",
-                  tabulate(removal, headers="keys", tablefmt="github", showindex=False), "",
+                  render_table(removal, "md"), "",
                   "## Gaussian noise on all modalities", "",
                   "Noise sd = level x each feature's sd on the scored split, seeded by the run seed; AUC = "
                   "area under score-vs-level divided by the level range (the mean score over the range).", "",
-                  tabulate(noise, headers="keys", tablefmt="github", showindex=False), ""]
+                  render_table(noise, "md"), ""]
     if lacking:
         lines += [f"Runs without robustness data (recorded before it existed; rerun with --force): "
                   f"{', '.join(lacking)}", ""]

@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import resource
 import time
 import traceback
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from harness.data.sources import DATASETS
-from harness.data.store import dataset_available, load_dataset, read_manifest
+from harness.data.store import dataset_available, load_dataset
 from harness.errors import DataUnavailableError, UserError
 from harness.metrics.registry import compute_metrics
 from harness.models import FitInfo, NonFiniteError, get_model
 from harness.robustness import evaluate_robustness
 from harness.runs.provenance import provenance
+from harness.runs.record import SCHEMA_VERSION, RobustnessScores, RunRecord
 from harness.runs.spec import RunSpec, make_spec
-from harness.runs.store import SCHEMA_VERSION, read_record, record_path, write_record
+from harness.runs.store import data_fingerprint, read_record, record_path, write_record
 from harness.seeding import seed_everything
 from harness.tasks.registry import get_task
 from harness.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=16)
-def data_fingerprint(dataset: str) -> str:
-    """Embedded data is hashed once per process; prepared data carries its hash in the manifest."""
-    if DATASETS.get(dataset).embedded:
-        return load_dataset(dataset).fingerprint()
-    return read_manifest(dataset)["fingerprint"]
+# What a failed record keeps (besides its timings): the run's identity and the failure, no partial results.
+_FAILED_KEEPS = {"schema_version", "run_id", "spec", "task_display", "synthetic", "primary_metric",
+                 "report_split", "select_split", "started", "provenance", "status", "reason", "traceback"}
 
 
 def plan_run(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | None = None) -> RunSpec:
@@ -60,25 +56,33 @@ def _check_finite(outputs: dict[str, np.ndarray]) -> None:
             raise NonFiniteError(f"predictions on {split!r} contain NaN/inf")
 
 
-def execute(spec: RunSpec, results: Path, *, force: bool = False) -> dict[str, Any]:
+def _planned_mismatch(spec: RunSpec, info: FitInfo) -> str:
+    """Why the model's own report contradicts the device class or precision in its run id ('' when it agrees)."""
+    ran = (info.device.split(":")[0], info.precision)
+    if ran != (spec.device_class, spec.precision):
+        return (f"the model ran on {ran[0]}/{ran[1]} but the run was planned (and keyed) as "
+                f"{spec.device_class}/{spec.precision}")
+    return ""
+
+
+def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
     """Return the finished record for ``spec``, running it unless an ``ok`` record already exists.
 
     Failed records are kept for inspection but rerun on the next call: a failure is not a result.
     """
     path = record_path(results, spec)
     if path.exists() and not force:
-        record = read_record(path)
-        if record["status"] == "ok":
-            record["cached"] = True
-            return record
+        cached = read_record(path)
+        if cached.ok:
+            return dataclasses.replace(cached, cached=True)
     task = get_task(spec.task)
     model_def = get_model(spec.model)
     data = load_dataset(task.dataset)
     config = model_def.config_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.config.items()})
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    record: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION, "run_id": spec.run_id, "spec": spec.to_dict(),
+    fields: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION, "run_id": spec.run_id, "spec": spec,
         "task_display": task.display_name, "synthetic": task.synthetic,
         "primary_metric": task.primary_metric, "report_split": task.splits.report,
         "select_split": task.splits.select, "started": started.isoformat(timespec="seconds"),
@@ -91,36 +95,40 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> dict[str, A
         train, select = data.split(task.splits.train), data.split(task.splits.select)
         model.fit(train, select)
         fit_time = time.perf_counter() - t0
+        info: FitInfo = getattr(model, "info", FitInfo())
+        mismatch = _planned_mismatch(spec, info)
+        if mismatch:
+            raise UserError(mismatch)
         scored = {name: data.split(name) for name in (task.splits.select, task.splits.report)}
         t1 = time.perf_counter()
         outputs = {name: np.asarray(model.predict(split)) for name, split in scored.items()}
         predict_time = time.perf_counter() - t1
         _check_finite(outputs)
-        info: FitInfo = getattr(model, "info", FitInfo())
-        record["metrics"] = {name: compute_metrics(task.metrics, scored[name].labels, outputs[name])
-                             for name in scored}
-        record.update(
+        extras = dict(info.extras)
+        fields.update(
+            metrics={name: compute_metrics(task.metrics, scored[name].labels, outputs[name]) for name in scored},
             status="ok", reason=None, best_epoch=info.best_epoch, history=info.history,
             n_parameters=info.n_parameters, device=info.device, precision=info.precision,
             fit_time_s=fit_time, predict_time_s=predict_time,
             latency_ms_per_sample=1000 * predict_time / max(1, sum(len(s) for s in scored.values())),
-            **{k: info.extras.pop(k, None) for k in ("train_time_per_epoch_s", "cuda_max_allocated_mb")},
-            extras=info.extras,
+            **{k: extras.pop(k, None) for k in ("train_time_per_epoch_s", "cuda_max_allocated_mb")},
+            extras=extras,
+            robustness=RobustnessScores(**evaluate_robustness(model, task, scored[task.splits.report], spec.seed)),
         )
-        record["robustness"] = evaluate_robustness(model, task, scored[task.splits.report], spec.seed)
         predictions = {f"{name}.{key}": value for name, split in scored.items()
                        for key, value in (("ids", split.ids.astype(str)), ("labels", split.labels),
                                           ("output", outputs[name]))}
     except NonFiniteError as err:
-        record.update(status="failed", reason=f"non-finite: {err}")
+        fields.update(status="failed", reason=f"non-finite: {err}")
     except Exception as err:  # a crashed run is recorded, not lost; the sweep goes on
         log.warning("run %s failed: %s", spec.run_id, err)
-        record.update(status="failed", reason=f"{type(err).__name__}: {err}",
+        fields.update(status="failed", reason=f"{type(err).__name__}: {err}",
                       traceback=traceback.format_exc(limit=8))
-    record["wall_time_s"] = time.perf_counter() - t0
-    record["peak_rss_mb"] = _peak_rss_mb()
-    record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if fields["status"] == "failed":  # nothing of a half-finished run is kept but the failure
+        fields = {k: v for k, v in fields.items() if k in _FAILED_KEEPS}
+    fields.update(wall_time_s=time.perf_counter() - t0, peak_rss_mb=_peak_rss_mb(),
+                  finished=datetime.now(UTC).isoformat(timespec="seconds"))
+    record = RunRecord(**fields)
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank runs; one writes the record
         write_record(path, record, predictions)
-    record["cached"] = False
     return record

@@ -10,10 +10,13 @@ from typing import Any
 
 from harness.models import ModelDef, resolve_config
 from harness.tasks.spec import TaskSpec
+from harness.train.device import resolve_precision, select_device
 
 
 @dataclass(frozen=True)
 class RunSpec:
+    """Every field changes the run id (a test perturbs each one); add a field here if it can change a number."""
+
     task: str
     task_version: int
     task_hash: str
@@ -21,6 +24,10 @@ class RunSpec:
     config: dict[str, Any]
     seed: int
     data_fingerprint: str
+    device_class: str
+    """Device type the run computes on (``cpu``, ``cuda``): kernels differ, so numbers differ."""
+    precision: str
+    """Resolved autocast precision (``fp32``, ``bf16``, ``fp16``), never ``auto``."""
 
     @property
     def run_id(self) -> str:
@@ -46,11 +53,26 @@ class RunSpec:
         return cls(**raw)
 
 
+def resolve_execution(config: Any) -> tuple[str, str]:
+    """``(device class, precision)`` a model with this config will run at on this machine.
+
+    Models with a ``precision`` setting train with the Trainer, which picks the device (``MMREPRO_DEVICE``, else
+    CUDA when present) and resolves ``auto``; the others (scikit-learn, probes) compute on the CPU in fp32 or
+    wider, which ``FitInfo``'s defaults also report. The runner checks the model's report against this.
+    """
+    if not hasattr(config, "precision"):
+        return "cpu", "fp32"
+    device = select_device()
+    return device.type, resolve_precision(config.precision, device)
+
+
 def make_spec(task: TaskSpec, model: ModelDef, seed: int, fingerprint: str,
               overrides: dict[str, str] | None = None) -> RunSpec:
-    config = plain_config(resolve_config(model, overrides))
+    resolved = resolve_config(model, overrides)
+    device_class, precision = resolve_execution(resolved)
     return RunSpec(task=task.name, task_version=task.version, task_hash=task.spec_hash(), model=model.name,
-                   config=config, seed=seed, data_fingerprint=fingerprint)
+                   config=plain_config(resolved), seed=seed, data_fingerprint=fingerprint,
+                   device_class=device_class, precision=precision)
 
 
 def plain_config(config: Any) -> dict[str, Any]:

@@ -2,31 +2,38 @@
 
 Layout: ``<results>/runs/<task>/<model>/<run_id>.json`` and ``<run_id>.npz`` beside it. The npz is
 written first and the JSON last, so the JSON's presence means the run finished; every write goes to a
-temporary file in the same folder and is renamed into place.
+temporary file in the same folder and is renamed into place, so a crash mid-write leaves the previous
+file intact.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import numpy as np
 
+from harness.data.sources import DATASETS
+from harness.data.store import dataset_available, load_dataset, read_manifest
 from harness.errors import UserError
+from harness.runs.record import RecordError, RunRecord, dump_record, parse_record
 from harness.runs.spec import RunSpec
+from harness.tasks.spec import TaskSpec
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 def record_path(results: Path, spec: RunSpec) -> Path:
     return Path(results) / "runs" / spec.task / spec.model / f"{spec.run_id}.json"
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write through a temporary file in the same folder, then rename: readers see old or new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -38,20 +45,22 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
-def write_record(path: Path, record: dict[str, Any], predictions: dict[str, np.ndarray] | None) -> None:
+def write_record(path: Path, record: RunRecord, predictions: dict[str, np.ndarray] | None) -> None:
     if predictions is not None:
-        _atomic_write(path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **predictions))
-    payload = json.dumps(record, indent=2, sort_keys=True, allow_nan=True).encode()
-    _atomic_write(path, lambda f: f.write(payload))
+        atomic_write(path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **predictions))
+    payload = dump_record(record)
+    atomic_write(path, lambda f: f.write(payload))
 
 
-def read_record(path: Path) -> dict[str, Any]:
+def read_record(path: Path) -> RunRecord:
+    """The validated record at ``path``; :class:`RecordError` (a UserError naming the path) if it is unusable."""
     try:
-        record = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise UserError(f"run record {path} is unreadable ({err}); delete it and rerun with --force") from err
-    if record.get("schema_version") != SCHEMA_VERSION:
-        raise UserError(f"run record {path} has schema {record.get('schema_version')}, expected {SCHEMA_VERSION}")
+        text = Path(path).read_bytes()
+    except OSError as err:
+        raise RecordError(path, f"unreadable ({err})") from err
+    record = parse_record(text, path)
+    if Path(path).stem != record.run_id:
+        raise RecordError(path, f"holds run {record.run_id}, but its file name says {Path(path).stem}")
     return record
 
 
@@ -61,17 +70,47 @@ def load_predictions(record_file: Path) -> dict[str, np.ndarray]:
         return {k: npz[k] for k in npz.files}
 
 
-def iter_records(results: Path, task: str | None = None) -> Iterator[tuple[Path, dict[str, Any]]]:
+def iter_records(results: Path, task: str | None = None) -> Iterator[tuple[Path, RunRecord]]:
+    """Every readable record (of ``task``, if given); a malformed one is skipped with a warning naming it."""
     base = Path(results) / "runs"
     pattern = f"{task}/*/*.json" if task else "*/*/*.json"
     for path in sorted(base.glob(pattern)):
-        yield path, read_record(path)
+        try:
+            yield path, read_record(path)
+        except RecordError as err:
+            log.warning("skipped %s", err)
 
 
-def find_record(results: Path, run_id: str) -> tuple[Path, dict[str, Any]]:
+def find_record(results: Path, run_id: str) -> tuple[Path, RunRecord]:
     matches = sorted((Path(results) / "runs").glob(f"*/*/{run_id}*.json"))
     if len(matches) != 1:
         what = "no run" if not matches else f"{len(matches)} runs"
         raise UserError(f"{what} with id starting {run_id!r} under {results}/runs; list them with "
                         "`mmrepro leaderboard` or `ls results/runs/*/*`")
     return matches[0], read_record(matches[0])
+
+
+@lru_cache(maxsize=16)
+def data_fingerprint(dataset: str) -> str:
+    """Embedded data is hashed once per process; prepared data carries its hash in the manifest."""
+    if DATASETS.get(dataset).embedded:
+        return load_dataset(dataset).fingerprint()
+    return read_manifest(dataset)["fingerprint"]
+
+
+def is_current(record: RunRecord, task: TaskSpec, fingerprint: str | None) -> bool:
+    """A run of the task as defined now: same name, version and hash, and (when known) the same data."""
+    spec = record.spec
+    return (spec.task == task.name and spec.task_version == task.version and spec.task_hash == task.spec_hash()
+            and (fingerprint is None or spec.data_fingerprint == fingerprint))
+
+
+def current_records(results: Path, task: TaskSpec, *, with_failed: bool = False) -> list[RunRecord]:
+    """The records a result may be computed from: ok runs of the current task version and hash, on the
+    current data where that is known here (its dataset prepared). Stale and malformed records are left out
+    (malformed ones with a warning); failed ones too, unless ``with_failed`` (leaderboards list them as notes).
+    Ordered by model, then seed, so aggregates do not depend on run-id hashes."""
+    fingerprint = data_fingerprint(task.dataset) if dataset_available(task.dataset) else None
+    found = [r for _, r in iter_records(results, task.name)
+             if is_current(r, task, fingerprint) and (r.ok or with_failed)]
+    return sorted(found, key=lambda r: (r.spec.model, r.spec.seed, r.run_id))

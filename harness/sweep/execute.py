@@ -11,11 +11,11 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from tqdm.auto import tqdm
 
 from harness import discovery
+from harness.runs.record import RunRecord
 from harness.runs.runner import execute
 from harness.runs.spec import RunSpec
 from harness.runs.store import record_path
@@ -34,7 +34,7 @@ def _pending(specs: list[RunSpec], results: Path, force: bool) -> bool:
 
 
 def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, progress: bool = True,
-                jobs: int = 1) -> list[dict[str, Any]]:
+                jobs: int = 1) -> list[RunRecord]:
     bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress or len(specs) < 2)
     if jobs <= 1 or not _pending(specs, results, force):
         records = []

@@ -70,7 +70,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     task = get_task("digits-views")
     for model in ("prior", "test-centroid"):
         for seed in SEEDS:
-            assert execute(plan_run(task, model, seed), root)["status"] == "ok"
+            assert execute(plan_run(task, model, seed), root).ok
     return root
 
 

@@ -12,17 +12,21 @@ import pytest
 
 from harness.report.leaderboard import build_leaderboard
 from harness.report.render import FORMATS, latex_escape, render
+from harness.runs.record import RunRecord
+from harness.runs.spec import RunSpec
 from harness.tasks import get_task
 
 
-def _record(task, model: str, seed: int, metrics: dict[str, float], status: str = "ok") -> dict:
-    spec = {"task": task.name, "task_version": task.version, "task_hash": task.spec_hash(), "model": model,
-            "config": {}, "seed": seed, "data_fingerprint": "f"}
-    record = {"spec": spec, "status": status, "reason": None if status == "ok" else "non-finite: x",
-              "n_parameters": 10, "fit_time_s": 1.0}
-    if status == "ok":
-        record["metrics"] = {task.splits.report: {m: metrics.get(m, 0.5) for m in task.metrics}}
-    return record
+def _record(task, model: str, seed: int, metrics: dict[str, float], status: str = "ok") -> RunRecord:
+    spec = RunSpec(task=task.name, task_version=task.version, task_hash=task.spec_hash(), model=model, config={},
+                   seed=seed, data_fingerprint="f", device_class="cpu", precision="fp32")
+    return RunRecord(
+        schema_version=2, run_id=spec.run_id, spec=spec, status=status,
+        reason=None if status == "ok" else "non-finite: x", task_display=task.display_name,
+        synthetic=task.synthetic, primary_metric=task.primary_metric, report_split=task.splits.report,
+        select_split=task.splits.select, started="", finished="", wall_time_s=1.0, peak_rss_mb=1.0, provenance={},
+        metrics={task.splits.report: {m: metrics.get(m, 0.5) for m in task.metrics}} if status == "ok" else {},
+        n_parameters=10, fit_time_s=1.0)
 
 
 @pytest.fixture

@@ -85,9 +85,9 @@ def test_smoke_run_produces_records_and_its_table_renders(name: str, tmp_path: P
     run_ids = set()
     for task, model, overrides in runs:
         record = execute(plan_run(get_task(task), model, 0, overrides), tmp_path)
-        assert record["status"] == "ok", record.get("reason")
-        assert record["metrics"][get_task(task).splits.report]
-        run_ids.add(record["run_id"])
+        assert record.ok, record.reason
+        assert record.metrics[get_task(task).splits.report]
+        run_ids.add(record.run_id)
     claims = [_smoke(c, smoke) for c in reproduction.claims()]
     ledger = Ledger(tmp_path)
     verdicts = [ledger.judge(c) for c in claims]

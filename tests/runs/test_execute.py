@@ -14,6 +14,6 @@ def test_parallel_matches_serial(tmp_path: Path) -> None:
     specs = [plan_run(task, model, 0) for model in ("prior", "linear-late")]
     serial = execute_all(specs, tmp_path / "serial", progress=False)
     parallel = execute_all(specs, tmp_path / "parallel", progress=False, jobs=2)
-    assert [r["run_id"] for r in parallel] == [s.run_id for s in specs]
-    assert [r["metrics"] for r in parallel] == [r["metrics"] for r in serial]
-    assert all(r["cached"] for r in execute_all(specs, tmp_path / "parallel", progress=False, jobs=2))
+    assert [r.run_id for r in parallel] == [s.run_id for s in specs]
+    assert [r.metrics for r in parallel] == [r.metrics for r in serial]
+    assert all(r.cached for r in execute_all(specs, tmp_path / "parallel", progress=False, jobs=2))

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import resource
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from harness.models import MODELS, FitInfo, register_model
+from harness.runs import spec as spec_module
+from harness.runs.record import SCHEMA_VERSION
 from harness.runs.runner import execute, plan_run
-from harness.runs.store import load_predictions, record_path
+from harness.runs.spec import RunSpec
+from harness.runs.store import load_predictions, read_record, record_path, write_record
 from harness.tasks import get_task
 
 TASK = get_task("breast-cancer-views")
@@ -32,56 +39,149 @@ class _NaNModel:
         return np.full((len(split), 2), np.nan)
 
 
+class _GpuClaimingModel:
+    """Says it trained on a GPU in bf16 although planned on this CPU: its record must not be filed as a CPU run."""
+
+    info = FitInfo(device="cuda:0", precision="bf16")
+
+    def fit(self, train, valid) -> None:
+        pass
+
+    def predict(self, split) -> np.ndarray:
+        return np.zeros((len(split), 2))
+
+
 @pytest.fixture(scope="module", autouse=True)
-def _nan_model():
+def _test_models():
     register_model("test-nan", config=_NaNConfig, description="emits NaN", target_kinds=("binary",))(
         lambda task, data, config, seed: _NaNModel())
+    register_model("test-gpu-claim", config=_NaNConfig, description="misreports", target_kinds=("binary",))(
+        lambda task, data, config, seed: _GpuClaimingModel())
     yield
     MODELS.remove("test-nan")
+    MODELS.remove("test-gpu-claim")
 
 
-def test_run_id_changes_with_every_input() -> None:
+def _perturbed(value):
+    """A different value of the same JSON type (a changed field must change the cache key)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if isinstance(value, dict):
+        return {**value, "perturbed": 1}
+    raise AssertionError(f"no perturbation for {type(value).__name__}: extend _perturbed for the new field")
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(RunSpec)])
+def test_every_spec_field_changes_the_run_id(field: str) -> None:
+    """Generated from the dataclass: a field added to RunSpec is covered without editing this test."""
+    base = plan_run(TASK, "late-fusion", 0)
+    changed = dataclasses.replace(base, **{field: _perturbed(getattr(base, field))})
+    assert changed.run_id != base.run_id
+
+
+def test_every_config_setting_changes_the_run_id() -> None:
+    base = plan_run(TASK, "late-fusion", 0)
+    ids = {base.run_id}
+    for key, value in base.config.items():
+        new = [*value, 1] if isinstance(value, list) else _perturbed(value) if value is not None else 1
+        ids.add(dataclasses.replace(base, config={**base.config, key: new}).run_id)
+    assert len(ids) == len(base.config) + 1
+
+
+def test_run_id_is_stable_and_ignores_key_order() -> None:
     base = plan_run(TASK, "linear-early", 0)
     assert plan_run(TASK, "linear-early", 0).run_id == base.run_id
-    others = [plan_run(TASK, "linear-early", 1), plan_run(TASK, "linear-late", 0),
-              plan_run(TASK, "linear-early", 0, {"max_iter": "50"})]
-    assert len({base.run_id, *(o.run_id for o in others)}) == 4
+    reordered = dataclasses.replace(base, config=dict(reversed(list(base.config.items()))))
+    assert reordered.run_id == base.run_id
+    assert RunSpec.from_dict(base.to_dict()).run_id == base.run_id
+
+
+def test_precision_auto_is_resolved_into_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The v1 bug: precision="auto" let a CPU (fp32) and a GPU (bf16) run share one run id."""
+    cpu = plan_run(TASK, "late-fusion", 0)
+    assert (cpu.device_class, cpu.precision) == ("cpu", "fp32") and cpu.config["precision"] == "auto"
+    monkeypatch.setattr(spec_module, "select_device", lambda: torch.device("cuda"))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    gpu = plan_run(TASK, "late-fusion", 0)
+    assert (gpu.device_class, gpu.precision) == ("cuda", "bf16")
+    assert gpu.run_id != cpu.run_id
+    sklearn = plan_run(TASK, "linear-early", 0)  # no precision setting: computes on the CPU wherever it runs
+    assert (sklearn.device_class, sklearn.precision) == ("cpu", "fp32")
+
+
+def test_explicit_precision_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = plan_run(TASK, "late-fusion", 0, {"precision": "bf16"})
+    assert (spec.device_class, spec.precision) == ("cpu", "bf16")
+
+
+def test_a_run_that_contradicts_its_planned_device_fails(tmp_path: Path) -> None:
+    record = execute(plan_run(TASK, "test-gpu-claim", 0), tmp_path)
+    assert not record.ok and "planned" in record.reason and "cuda/bf16" in record.reason
+    assert record.metrics == {}
 
 
 def test_record_has_schema_metrics_and_predictions(tmp_path: Path) -> None:
     spec = plan_run(TASK, "linear-early", 0)
     record = execute(spec, tmp_path)
     on_disk = json.loads(record_path(tmp_path, spec).read_text())
-    assert on_disk["status"] == "ok" and on_disk["schema_version"] == 1
+    assert on_disk["status"] == "ok" and on_disk["schema_version"] == SCHEMA_VERSION == 2
+    assert "cached" not in on_disk, "cached describes a read, not the run"
     assert set(on_disk["metrics"]) == {"valid", "test"}
     assert set(on_disk["metrics"]["test"]) == set(TASK.metrics)
     assert on_disk["provenance"]["packages"]["numpy"] == np.__version__
+    assert read_record(record_path(tmp_path, spec)) == record
     predictions = load_predictions(record_path(tmp_path, spec))
     assert predictions["test.output"].shape == (114, 2)
-    assert record["metrics"]["test"]["accuracy"] == pytest.approx(
+    assert record.metrics["test"]["accuracy"] == pytest.approx(
         np.mean(predictions["test.output"].argmax(1) == predictions["test.labels"]))
     leftovers = [p for p in tmp_path.rglob(".*") if p.is_file()]
     assert not leftovers, f"temporary files left behind: {leftovers}"
 
 
+def test_crash_mid_write_leaves_the_previous_record_intact(tmp_path: Path) -> None:
+    """A real partial write: the file-size limit makes the kernel refuse the write part-way (EFBIG)."""
+    spec = plan_run(TASK, "prior", 0)
+    old = execute(spec, tmp_path)
+    path = record_path(tmp_path, spec)
+    before = path.read_bytes()
+    bigger = dataclasses.replace(old, history=[{"epoch": float(i), "loss": 0.5} for i in range(5000)])
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 4096, hard))
+    try:
+        with pytest.raises(OSError):
+            write_record(path, bigger, None)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert path.read_bytes() == before
+    assert read_record(path) == old
+    assert not [p for p in tmp_path.rglob(".*") if p.is_file()], "the partial temporary file must be removed"
+
+
 def test_finished_run_is_cached_unless_forced(tmp_path: Path) -> None:
     spec = plan_run(TASK, "prior", 0)
     first = execute(spec, tmp_path)
-    assert not first["cached"]
-    assert execute(spec, tmp_path)["cached"]
-    assert not execute(spec, tmp_path, force=True)["cached"]
+    assert not first.cached
+    assert execute(spec, tmp_path).cached
+    assert not execute(spec, tmp_path, force=True).cached
 
 
 def test_nan_predictions_fail_the_run_and_are_not_cached(tmp_path: Path) -> None:
     spec = plan_run(TASK, "test-nan", 0)
     record = execute(spec, tmp_path)
-    assert record["status"] == "failed" and "non-finite" in record["reason"]
-    assert "metrics" not in record
-    assert not execute(spec, tmp_path)["cached"], "a failed run must be retried, not served from cache"
+    assert record.status == "failed" and "non-finite" in record.reason
+    assert record.metrics == {} and record.robustness is None
+    assert read_record(record_path(tmp_path, spec)).status == "failed"
+    assert not execute(spec, tmp_path).cached, "a failed run must be retried, not served from cache"
 
 
 def test_same_seed_gives_identical_metrics(tmp_path: Path) -> None:
     spec = plan_run(get_task("synth-msa"), "mlp-early", 3, {"max_iter": "20"})
-    a = execute(spec, tmp_path / "a")["metrics"]
-    b = execute(spec, tmp_path / "b")["metrics"]
+    a = execute(spec, tmp_path / "a").metrics
+    b = execute(spec, tmp_path / "b").metrics
     assert a == b
