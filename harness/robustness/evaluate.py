@@ -29,8 +29,7 @@ NOISE_LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 
 def zero_modality(split: Split, modality: str) -> Split:
-    return Split(split.ids, split.labels, {**split.features, modality: np.zeros_like(split.features[modality])},
-                 split.lengths)
+    return split.with_features({**split.features, modality: np.zeros_like(split.features[modality])})
 
 
 def add_noise(split: Split, modalities: list[str], level: float, rng: np.random.Generator) -> Split:
@@ -41,7 +40,7 @@ def add_noise(split: Split, modalities: list[str], level: float, rng: np.random.
         sd = x[valid].std(axis=0)
         noise = rng.standard_normal(x.shape).astype(x.dtype) * (level * sd).astype(x.dtype)
         features[m] = x + noise * (valid[..., None] if split.is_sequence(m) else 1)
-    return Split(split.ids, split.labels, features, split.lengths)
+    return split.with_features(features)
 
 
 def noise_auc(levels: tuple[float, ...], values: list[float]) -> float:
