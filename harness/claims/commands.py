@@ -44,7 +44,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for task, hint in plan.unavailable.items():
         log.info("%s: not run: data unavailable. %s", task, hint)
     ledger = Ledger(args.results)
-    verdicts = [ledger.judge(c) for c in claims]
+    verdicts = [ledger.judge(c, args.rules) for c in claims]
     markdown = paper_markdown(claims, verdicts, ledger, {s.run_id for s in plan.specs},
                               f"reproductions/{reproduction.name}/README.md")
     for path in write_tables(reproduction.name, markdown, verdicts, ledger, args.results):
@@ -60,7 +60,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from harness.claims.ledger import Ledger
-    from harness.claims.table import display_frame
+    from harness.claims.table import display_frame, rules_versions
     from harness.claims.verdict import OUTCOMES
     from harness.papers import REPRODUCTIONS
 
@@ -68,11 +68,12 @@ def cmd_claims(args: argparse.Namespace) -> int:
         raise UserError(f"--verdict {args.verdict!r} matches no outcome; outcomes: {'; '.join(OUTCOMES)}")
     papers = [args.paper] if args.paper else REPRODUCTIONS.names()
     ledger = Ledger(args.results)
-    frames = []
+    frames, judged = [], []
     for name in papers:
-        verdicts = [ledger.judge(c) for c in REPRODUCTIONS.get(name).claims()]
+        verdicts = [ledger.judge(c, args.rules) for c in REPRODUCTIONS.get(name).claims()]
         if args.verdict:
             verdicts = [v for v in verdicts if v.outcome.startswith(args.verdict)]
+        judged += verdicts
         if verdicts:
             frame = display_frame(verdicts, ledger).drop(columns=["arms (floor)"])
             frame.insert(0, "paper", name)
@@ -83,17 +84,23 @@ def cmd_claims(args: argparse.Namespace) -> int:
     import pandas as pd
 
     out(tabulate(pd.concat(frames), headers="keys", tablefmt="github", showindex=False, disable_numparse=True))
+    out(f"\nVerdict rules {rules_versions(judged)} (harness/claims/verdict.py).")
     return 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from harness.claims.verdict import DEFAULT_RULES, RULES
+
+    rules_help = f"verdict rules version (default {DEFAULT_RULES}; see harness/claims/verdict.py)"
     reproduce = sub.add_parser("reproduce", help="run a paper's reproduction suite (cached) and judge its claims")
     reproduce.add_argument("paper", help="reproduction package name, e.g. essl")
     reproduce.add_argument("--seeds", type=parse_seeds, help="override the suite's seeds, e.g. 0,1,2,3,4")
     reproduce.add_argument("--force", action="store_true", help="rerun even if finished records exist")
+    reproduce.add_argument("--rules", choices=list(RULES), default=DEFAULT_RULES, help=rules_help)
     reproduce.set_defaults(fn=cmd_reproduce)
 
     claims = sub.add_parser("claims", help="list every claim of every paper with its current verdict")
     claims.add_argument("--paper", help="only this reproduction package")
     claims.add_argument("--verdict", help="only claims whose verdict starts with this, e.g. 'supported', 'not run'")
+    claims.add_argument("--rules", choices=list(RULES), default=DEFAULT_RULES, help=rules_help)
     claims.set_defaults(fn=cmd_claims)

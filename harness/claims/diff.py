@@ -184,20 +184,13 @@ def find_claim(ref: str) -> Claim | None:
 def arm_records(results, claim: Claim) -> dict[str, list[Any]]:
     """Our current finished runs of each of the claim's arms (exact resolved config), by arm label."""
     from harness.claims.ledger import Ledger, unavailable
-    from harness.models import get_model, resolve_config
-    from harness.runs.spec import plain_config
 
     blocked = unavailable(claim)
     if blocked or claim.task is None:
         raise UserError(f"claim {claim.paper.key}:{claim.key} has no runs to compare: "
                         f"{blocked or f'no task runs {claim.dataset!r} yet'}")
     ledger = Ledger(results)
-    runs = {}
-    for arm in claim.arms:
-        expected = plain_config(resolve_config(get_model(arm.model), dict(arm.overrides)))
-        runs[arm.label] = [r for r in ledger.records(claim.task)
-                           if _plain(r)["spec"]["model"] == arm.model and _plain(r)["spec"]["config"] == expected]
-    return runs
+    return {arm.label: ledger.runs(claim, arm) for arm in claim.arms}
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ import pandas as pd
 
 from harness.claims.claim import Claim
 from harness.claims.ledger import Ledger
-from harness.claims.table import render_claims, render_details
-from harness.claims.verdict import RULES_VERSION, Verdict
+from harness.claims.table import render_claims, render_details, rules_versions
+from harness.claims.verdict import Verdict
 from harness.report.leaderboard import build_leaderboard
 from harness.report.render import render
 from harness.report.table import cell, render_table
@@ -44,8 +44,9 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
     suite's runs (``run_ids``; other runs of the same models, e.g. exploratory settings, are left out)."""
     paper = claims[0].paper
     parts = [f"# Reproduction: {paper.title} ({paper.venue} {paper.year})\n",
-             f"Paper: {paper.link}. Verdict rules v{RULES_VERSION} (harness/claims/verdict.py); package notes: "
-             f"{readme}. Claimed values are in the paper's unit; achieved values come from the run records.\n",
+             f"Paper: {paper.link}. Verdict rules {rules_versions(verdicts)} (harness/claims/verdict.py); package "
+             f"notes: {readme}. Claimed values are in the paper's unit; achieved values come from the run records; "
+             "the protocol column says how the claimed number was obtained.\n",
              "## Claims\n", render_claims(verdicts, ledger, "md"), render_details(verdicts)]
     for task_name in dict.fromkeys(c.task for c in claims if c.task):
         task = get_task(task_name)

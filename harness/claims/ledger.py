@@ -1,7 +1,9 @@
 """The ledger: each claim's verdict computed from the run records on disk (never from numbers typed by hand).
 
 Achieved values are the report-split metric of finished runs of the current task definition and data, for the
-arm's exact resolved config; a run with another config, task version or data fingerprint never counts.
+arm's exact resolved config; a run with another config, task version or data fingerprint never counts. The rules
+also read each seed's selection-split value (a best-of-n claim picks our best seed by it), the chance floor (the
+``prior`` model's runs) and the other registered systems on the same task and metric (implausibility).
 """
 
 from __future__ import annotations
@@ -9,16 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.claims.claim import Arm, Claim
-from harness.claims.verdict import (
-    DATA_UNAVAILABLE,
-    NO_RECORDS,
-    NOT_COMPARABLE,
-    Verdict,
-    absolute_verdict,
-    relative_verdict,
-)
+from harness.claims.verdict import DEFAULT_RULES, ArmValues, Evidence, Verdict, judge
 from harness.data.sources import DATASETS
 from harness.data.store import dataset_available
+from harness.metrics import get_metric
 from harness.metrics.statistics import Summary
 from harness.models import get_model, resolve_config
 from harness.report.table import aggregate
@@ -34,6 +30,7 @@ class Ledger:
     def __init__(self, results: Path) -> None:
         self.results = Path(results)
         self._records: dict[str, list[RunRecord]] = {}
+        self._claims: list[Claim] | None = None  # every registered paper's claims, read once
 
     def records(self, task_name: str) -> list[RunRecord]:
         """The task's current ok records (``current_records``): failed, stale and malformed ones never count."""
@@ -41,40 +38,82 @@ class Ledger:
             self._records[task_name] = current_records(self.results, get_task(task_name))
         return self._records[task_name]
 
-    def values(self, claim: Claim, arm: Arm) -> dict[int, float]:
-        """Per-seed report-split values of ``claim.metric`` for the arm's exact config (harness scale).
+    def runs(self, claim: Claim, arm: Arm) -> list[RunRecord]:
+        """The arm's current finished runs on the claim's task, for its exact resolved config, oldest first."""
+        assert claim.task is not None
+        expected = plain_config(resolve_config(get_model(arm.model), dict(arm.overrides)))
+        return sorted((r for r in self.records(claim.task) if r.spec.model == arm.model and r.spec.config == expected),
+                      key=lambda r: r.finished)
+
+    def values(self, claim: Claim, arm: Arm, split: str | None = None) -> dict[int, float]:
+        """Per-seed values of ``claim.metric`` for the arm's exact config (harness scale), on the report split
+        unless ``split`` names another.
 
         The report split is the task's, as defined now; a record written under another split definition has
         another task hash and is not current."""
         assert claim.task is not None
-        split = get_task(claim.task).splits.report
-        expected = plain_config(resolve_config(get_model(arm.model), dict(arm.overrides)))
-        runs = sorted((r for r in self.records(claim.task) if r.spec.model == arm.model and r.spec.config == expected),
-                      key=lambda r: r.finished)
-        return {r.spec.seed: float(r.metrics[split][claim.metric]) for r in runs}
+        split = split or get_task(claim.task).splits.report
+        return {r.spec.seed: float(r.metrics[split][claim.metric]) for r in self.runs(claim, arm)}
 
     def summary(self, claim: Claim, arm: Arm) -> Summary | None:
         """The arm's achieved metric in the claim's unit (mean, sample std, t-CI, n); None without records."""
         return aggregate(v * claim.scale for v in self.values(claim, arm).values())
 
-    def judge(self, claim: Claim) -> Verdict:
-        blocked = unavailable(claim)
-        if blocked:
-            return Verdict(claim, DATA_UNAVAILABLE, detail=blocked)
-        if claim.differs:
-            return Verdict(claim, NOT_COMPARABLE, detail=claim.differs)
+    def chance(self, claim: Claim) -> float | None:
+        """The chance floor on the claim's task and metric: the mean of the ``prior`` model's runs, if any."""
         if claim.task is None:
-            return Verdict(claim, NO_RECORDS, detail=f"no task runs this claim on {claim.dataset!r} yet")
-        values = {arm: self.values(claim, arm) for arm in claim.arms}
-        missing = [arm.label for arm, found in values.items() if not found]
-        if missing:
-            return Verdict(claim, NO_RECORDS, detail=f"no finished runs of {', '.join(missing)}; run "
-                                                     f"`mmrepro reproduce {claim.paper.key}`")
-        if claim.kind == "absolute":
-            assert claim.arm is not None
-            return absolute_verdict(claim, list(values[claim.arm].values()))
-        assert claim.a is not None and claim.b is not None
-        return relative_verdict(claim, values[claim.a], values[claim.b])
+            return None
+        split = get_task(claim.task).splits.report
+        values = [r.metrics[split][claim.metric] for r in self.records(claim.task)
+                  if r.spec.model == "prior" and claim.metric in r.metrics.get(split, {})]
+        return sum(values) / len(values) if values else None
+
+    def registered(self, claim: Claim, others: list[Claim]) -> list[float]:
+        """The other systems' values on the claim's task (or dataset) and metric, harness scale: every other
+        registered claim about another model, with its third-party reports, and the mean of our runs of every
+        other model (the prior excluded: it is the chance floor, not a system)."""
+        own = {arm.model for arm in claim.arms}
+        where = claim.task or claim.dataset
+        values = []
+        for other in others:
+            if (other.kind == "absolute" and other.value is not None and other.metric == claim.metric
+                    and (other.task or other.dataset) == where and other.arm and other.arm.model not in own):
+                values += [other.value / other.scale, *(r.value / other.scale for r in other.reports)]
+        if claim.task and not unavailable(claim):
+            split = get_task(claim.task).splits.report
+            by_model: dict[str, list[float]] = {}
+            for r in self.records(claim.task):
+                if r.spec.model not in own and r.spec.model != "prior" and claim.metric in r.metrics.get(split, {}):
+                    by_model.setdefault(r.spec.model_label, []).append(r.metrics[split][claim.metric])
+            values += [sum(v) / len(v) for v in by_model.values()]
+        return values
+
+    def evidence(self, claim: Claim, others: list[Claim] | None = None) -> Evidence:
+        """What the rules read besides the claim; ``others``: the registered claims (default: every paper's)."""
+        if others is None:
+            others = self._all_claims()
+        try:
+            up = get_metric(claim.metric).higher_is_better
+        except KeyError:
+            up = True
+        context = {"registered": self.registered(claim, others), "higher_is_better": up}
+        blocked = unavailable(claim)
+        if blocked or claim.task is None:
+            return Evidence(unavailable=blocked, **context)
+        select = get_task(claim.task).splits.select
+        arms = {arm: ArmValues(self.values(claim, arm), self.values(claim, arm, select)) for arm in claim.arms}
+        return Evidence(arms, chance=self.chance(claim), **context)
+
+    def _all_claims(self) -> list[Claim]:
+        if self._claims is None:
+            from harness.papers import REPRODUCTIONS
+
+            self._claims = [c for name in REPRODUCTIONS.names() for c in REPRODUCTIONS.get(name).claims()]
+        return self._claims
+
+    def judge(self, claim: Claim, rules: str = DEFAULT_RULES, others: list[Claim] | None = None) -> Verdict:
+        """The claim's verdict under ``rules`` (see harness/claims/verdict.py)."""
+        return judge(claim, self.evidence(claim, others), rules)
 
 
 def claim_dataset(claim: Claim) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.claims.claim import Arm, Claim, Paper
+from harness.claims.claim import Arm, Claim, Paper, Report
 from harness.claims.ledger import Ledger
 from harness.claims.table import render_claims
 from harness.claims.verdict import (
@@ -22,9 +23,9 @@ from harness.claims.verdict import (
 )
 from harness.cli import main
 from harness.models import MODELS, FitInfo, register_model
+from harness.papers import REPRODUCTIONS, Reproduction
 from harness.runs.runner import execute, plan_run
 from harness.tasks import get_task
-from reproductions import REPRODUCTIONS, Reproduction
 
 PAPER = Paper("toy", "A toy paper", "Venue", 2022, "https://example.org")
 SEEDS = (0, 1, 2)
@@ -102,8 +103,41 @@ def test_dataset_without_loader_is_not_run(results: Path) -> None:
 
 
 def test_declared_difference_is_not_comparable(results: Path) -> None:
-    verdict = Ledger(results).judge(_claim(differs="the paper fine-tunes; we probe frozen features"))
-    assert verdict.outcome == NOT_COMPARABLE and "fine-tunes" in verdict.detail
+    claim = _claim(differs="the paper fine-tunes; we probe frozen features")
+    assert Ledger(results).judge(claim, "v1").outcome == NOT_COMPARABLE
+    verdict = Ledger(results).judge(claim)
+    assert verdict.outcome == "not comparable (the paper fine-tunes; we probe frozen features)"
+
+
+def _absolute(value: float, **kw) -> Claim:
+    return _claim(kind="absolute", a=None, b=None, arm=Arm("test-centroid"), value=value, **kw)
+
+
+def test_evidence_holds_selection_values_chance_floor_and_other_systems(results: Path) -> None:
+    ledger = Ledger(results)
+    claim = _absolute(95.0)
+    report = ledger.records("digits-views")[0].report_split
+    prior = [r.metrics[report]["accuracy"] for r in ledger.records("digits-views") if r.spec.model == "prior"]
+    centroid = {r.spec.seed: r for r in ledger.records("digits-views") if r.spec.model == "test-centroid"}
+    other = Claim(Paper("q", "Q", "V", 2023, "https://example.org"), "o", "absolute", "s", "accuracy", "v",
+                  "Table 9", task="digits-views", value=60.0, unit="%", arm=Arm("someone-else"),
+                  reports=(Report("R", "Table 2", 62.0),))
+    same_model = dataclasses.replace(other, key="same", arm=Arm("test-centroid"), value=99.0)
+    ev = ledger.evidence(claim, others=[other, same_model, claim])
+    values = ev.arms[Arm("test-centroid")]
+    assert values.select == {s: r.metrics["valid"]["accuracy"] for s, r in centroid.items()}
+    assert values.report == {s: r.metrics[report]["accuracy"] for s, r in centroid.items()}
+    assert ev.chance == pytest.approx(sum(prior) / len(prior)) and len(prior) == 3
+    assert ev.registered == pytest.approx([0.60, 0.62])  # our prior is the floor, not a system; own model left out
+    assert ev.higher_is_better and not ev.unavailable
+
+
+def test_implausible_claims_through_the_ledger(results: Path) -> None:
+    ledger = Ledger(results)
+    assert ledger.judge(_absolute(101.0), others=[]).outcome == "implausible (above the metric's maximum 100%)"
+    below = ledger.judge(_absolute(1.0), others=[])
+    assert below.outcome.startswith("implausible (worse than the chance floor") and below.n == 0
+    assert ledger.judge(_absolute(1.0), "v1").outcome == "not reproduced (above)"
 
 
 def test_table_renders_in_every_format(results: Path) -> None:
@@ -138,7 +172,18 @@ variant = "full labels"
 a = "test-centroid"
 b = "prior"
 unit = "%"
+value = 80.0
 source = "Table 1, p. 2"
+aggregation = "mean"
+n = 5
+selection = { split = "valid", criterion = "accuracy" }
+sources = [{ where = "repo README", quality = "official-repository", value = 85.0 }]
+
+[[claim.reports]]
+who = "Someone et al."
+where = "Table 4, p. 3"
+value = 82.0
+aggregation = "single-run"
 
 [[claim]]
 key = "imagenet-number"
@@ -179,8 +224,21 @@ def test_cli_reproduce_writes_tables_and_claims_lists_them(toy: Path, results: P
         assert (out / "reproductions" / f"toy.{ext}").is_file()
     md = (out / "reproductions" / "toy.md").read_text()
     assert "centroid-beats-prior" in md and "supported" in md and "All arms on digits-views" in md
+    assert "Verdict rules v2" in md and "| protocol" in md and "| reported by others" in md
+    assert "mean of 5; sel. valid (accuracy); unstated: metric variant, data version; sources disagree" in md
+    assert "Someone et al.: 82% (single-run, sel. unknown)" in md  # between the paper's value and ours
+    assert "reported by Someone et al. (Table 4, p. 3) [unknown]: 82%" in md
+    assert "sources disagree: Table 1, p. 2 [unknown]; repo README [official-repository]: 85" in md
+    assert "unknown; sel. unknown; unstated: metric variant, data version" in md  # a v1 claim: protocol unknown
+    payload = json.loads((out / "reproductions" / "toy.json").read_text())
+    assert payload["rules_version"] == 2 and payload["claims"][0]["reports"][0]["who"] == "Someone et al."
+    assert payload["claims"][0]["sources_disagree"] and payload["claims"][0]["aggregation"] == "mean"
     capsys.readouterr()
     assert main(["--results", str(out), "claims", "--paper", "toy", "--verdict", "not run"]) == 0
     listed = capsys.readouterr().out
-    assert "imagenet-number" in listed and "centroid-beats-prior" not in listed
+    assert "imagenet-number" in listed and "centroid-beats-prior" not in listed and "Verdict rules v2" in listed
+    assert main(["--results", str(out), "claims", "--paper", "toy", "--rules", "v1"]) == 0
+    assert "Verdict rules v1" in capsys.readouterr().out
     assert main(["--results", str(out), "claims", "--verdict", "nonsense"]) == 2
+    with pytest.raises(SystemExit, match="2"):
+        main(["--results", str(out), "claims", "--rules", "v0"])
