@@ -7,10 +7,13 @@ with NCCL on CUDA and gloo on CPU, so the same code trains single-process or wit
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from threadpoolctl import threadpool_limits
 
 from harness.errors import UserError
 
@@ -65,3 +68,17 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 
 
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch and BLAS on one thread. For tiny networks more threads only add overhead, and on shared cores
+    spinning OpenMP/BLAS threads slowed E-SSL runs about thirty-fold; it also makes CPU results independent of
+    the machine's thread count."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(previous)

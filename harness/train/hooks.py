@@ -8,7 +8,7 @@ A training run is a list of :class:`Phase` objects given to ``Trainer.run(module
   terms; ``StepOutput.loss`` is backpropagated and every named term in ``StepOutput.logs`` lands in the epoch's
   history row;
 * **sampler** (:class:`Sampler`): the global index arrays of one epoch (:class:`ShuffledBatches`, or
-  :class:`GroupBatches` for whole dialogues or pairs per batch);
+  :class:`GroupBatches` for whole dialogues or pairs per batch; under DDP each rank takes ``index[rank::world]``);
 * **optimiser** (``OptimiserFactory``, see ``harness.train.optim``): ``(params, total_steps) -> (optimiser,
   scheduler or None)``; the scheduler is stepped after every optimiser step (per-iteration schedules);
 * **epochs**, **frozen** parameter-name prefixes (held fixed, their modules in eval mode) and **callbacks**
@@ -164,25 +164,30 @@ class ShuffledBatches:
 
 
 class GroupBatches:
-    """Whole groups per batch (``groups_per_batch`` of them), e.g. dialogues (``Split.groups["dialogue"]``) or
-    pairs (``"pair"``). Group order is shuffled each epoch; within a group rows keep their split order (sort the
-    split by turn first if order matters), so a model can rebuild each dialogue from consecutive rows."""
+    """Whole groups per batch, ``groups_per_batch`` of them: dialogues (``GroupBatches(split.dialogues(), k)``,
+    rows in turn order) or pairs (``GroupBatches.of(split.group("pair"), k)``). Group order is shuffled each
+    epoch; rows keep their order within a group, so a model can rebuild each dialogue from consecutive rows."""
 
-    def __init__(self, groups: np.ndarray, groups_per_batch: int) -> None:
+    def __init__(self, members: Sequence[np.ndarray], groups_per_batch: int) -> None:
         if groups_per_batch < 1:
             raise UserError(f"groups_per_batch must be at least 1, got {groups_per_batch}")
-        _, inverse = np.unique(np.asarray(groups), return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        self.members = np.split(order, np.flatnonzero(np.diff(inverse[order])) + 1)
+        self.members = [np.asarray(m, dtype=np.int64) for m in members]
         self.groups_per_batch = groups_per_batch
-        self.n = len(inverse)
+        self.n = sum(len(m) for m in self.members)
+
+    @classmethod
+    def of(cls, values: np.ndarray, groups_per_batch: int) -> GroupBatches:
+        """Groups of equal ``values`` (one per row, e.g. a pair id), rows in their stored order."""
+        _, inverse = np.unique(np.asarray(values), return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        return cls(np.split(order, np.flatnonzero(np.diff(inverse[order])) + 1), groups_per_batch)
 
     def steps(self, n: int) -> int:
         return math.ceil(len(self.members) / self.groups_per_batch)
 
     def batches(self, n: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
         if n != self.n:
-            raise UserError(f"GroupBatches was built for {self.n} rows but the data has {n}")
+            raise UserError(f"GroupBatches covers {self.n} rows but the data has {n}")
         order = rng.permutation(len(self.members))
         for start in range(0, len(order), self.groups_per_batch):
             yield np.concatenate([self.members[g] for g in order[start:start + self.groups_per_batch]])

@@ -14,24 +14,23 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 from torch import nn
 
 from harness.data.dataset import MultimodalDataset, Split
 from harness.errors import UserError
-from harness.models import FitInfo, NonFiniteError
+from harness.models import FitInfo
+from harness.ssl import probes
+from harness.ssl.augment import Augment
+from harness.ssl.features import EncoderCache, TrainedEncoder, frozen_features
 from harness.tasks.spec import TaskSpec
-from reproductions.essl import probe as probes
+from harness.train.device import one_thread
 from reproductions.essl.diagnostics import rotation_diagnostics
-from reproductions.essl.recipe import Augment, Protocol, pretrain
+from reproductions.essl.recipe import EsslNet, Protocol, pretrain
 
 EVAL_FIELDS = ("probe", "labels_per_class", "probe_c", "knn_k", "knn_temperature")
 
@@ -83,28 +82,13 @@ class UntrainedConfig(EsslConfig):
 
 # ---- images ------------------------------------------------------------------------------------------------
 
-def _digits(split: Split) -> np.ndarray:
-    """The ``digits`` dataset stores each 8x8 image as its left and right 8x4 halves (grey levels 0..16)."""
-    left = split.features["left"].reshape(-1, 8, 4)
-    right = split.features["right"].reshape(-1, 8, 4)
-    return np.concatenate([left, right], axis=2)[:, None] / 16.0
-
-
-def _cifar10(split: Split) -> np.ndarray:
-    """CIFAR-10 python batches: 3,072 bytes per image, the red, green and blue 32x32 planes in turn."""
-    (x,) = split.features.values()
-    return np.asarray(x, dtype=np.float32).reshape(-1, 3, 32, 32) / 255.0
-
-
-IMAGE_LAYOUTS = {"digits": _digits, "cifar10": _cifar10}
-
-
 def images_of(task: TaskSpec, split: Split) -> torch.Tensor:
-    """(n, C, H, W) float images in [0, 1] for a dataset whose pixel layout is known."""
-    if task.dataset not in IMAGE_LAYOUTS:
-        raise UserError(f"task {task.name!r}: E-SSL needs images, and the pixel layout of dataset {task.dataset!r} "
-                        f"is unknown; known: {', '.join(IMAGE_LAYOUTS)} (reproductions/essl/model.py)")
-    return torch.as_tensor(IMAGE_LAYOUTS[task.dataset](split), dtype=torch.float32)
+    """(n, C, H, W) float images in [0, 1]: the task's one image modality, in the layout the split carries."""
+    found = [m for m in task.modalities if m in split.features and split.is_image(m)]
+    if len(found) != 1:
+        raise UserError(f"task {task.name!r}: E-SSL pre-trains on exactly one image modality (n, C, H, W); "
+                        f"the task's modalities {list(task.modalities)} include {len(found)}")
+    return torch.as_tensor(split.images(found[0]))
 
 
 # ---- networks ----------------------------------------------------------------------------------------------
@@ -130,31 +114,9 @@ def rotation_head(features: int, dim: int) -> nn.Sequential:
                          nn.Linear(dim, dim), nn.LayerNorm(dim), nn.ReLU(), nn.Linear(dim, 4))
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch and BLAS on one thread: the networks are tiny, so more threads only add overhead, and on shared
-    cores spinning OpenMP/BLAS threads slowed a run about thirty-fold. Also makes CPU results independent of the
-    machine's thread count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 # ---- pre-training, memoised --------------------------------------------------------------------------------
 
-@dataclass
-class Pretrained:
-    state: dict[str, torch.Tensor]
-    history: list[dict[str, float]]
-    seconds: float
-
-
-_ENCODERS: OrderedDict[tuple, Pretrained] = OrderedDict()
-_MAX_ENCODERS = 64
+ENCODERS = EncoderCache(size=64)
 
 
 def _pretrain_key(task: TaskSpec, config: EsslConfig, seed: int, n: int) -> tuple:
@@ -163,14 +125,14 @@ def _pretrain_key(task: TaskSpec, config: EsslConfig, seed: int, n: int) -> tupl
 
 
 def pretrained_backbone(task: TaskSpec, config: EsslConfig, images: torch.Tensor, seed: int
-                        ) -> tuple[nn.Module, Pretrained, bool]:
-    """The backbone after pre-training on ``images`` (memoised); returns it, its record, and whether it was cached."""
+                        ) -> tuple[nn.Module, TrainedEncoder, bool]:
+    """The backbone after pre-training on ``images`` (cached); returns it, its record, and whether it was cached."""
     key = _pretrain_key(task, config, seed, images.shape[0])
     net = backbone(images.shape[1], config.width)
-    if key in _ENCODERS:
-        _ENCODERS.move_to_end(key)
-        net.load_state_dict(_ENCODERS[key].state)
-        return net, _ENCODERS[key], True
+    cached = ENCODERS.get(key)
+    if cached is not None:
+        net.load_state_dict(cached.state)
+        return net, cached, True
     with torch.random.fork_rng():  # initialisation from the seed alone, whatever ran before in this process
         torch.manual_seed(seed)
         net = backbone(images.shape[1], config.width)
@@ -183,24 +145,9 @@ def pretrained_backbone(task: TaskSpec, config: EsslConfig, images: torch.Tensor
     aug = Augment(crop_scale=tuple(config.crop_scale), rotation_crop_scale=tuple(config.rotation_crop_scale),
                   rotation_size=config.rotation_size, hflip=config.hflip, jitter=config.jitter)
     t0 = time.perf_counter()
-    try:
-        with one_thread():
-            history = pretrain(net, proj, head, images, protocol, aug, torch.Generator().manual_seed(seed))
-    except FloatingPointError as err:
-        raise NonFiniteError(str(err)) from err
-    done = Pretrained({k: v.detach().clone() for k, v in net.state_dict().items()}, history,
-                      time.perf_counter() - t0)
-    _ENCODERS[key] = done
-    while len(_ENCODERS) > _MAX_ENCODERS:
-        _ENCODERS.popitem(last=False)
-    return net, done, False
-
-
-@torch.no_grad()
-def embed(net: nn.Module, images: torch.Tensor, batch: int = 1024) -> np.ndarray:
-    """Frozen backbone features (eval mode: BatchNorm running statistics, as in the recipe's evaluation)."""
-    net.eval()
-    return torch.cat([net(images[i:i + batch]) for i in range(0, len(images), batch)]).numpy().astype(np.float64)
+    with one_thread():
+        info = pretrain(EsslNet(net, proj, head), images, protocol, aug, seed)
+    return net, ENCODERS.put(key, net, info.history, time.perf_counter() - t0), False
 
 
 # ---- the harness model -------------------------------------------------------------------------------------
@@ -223,7 +170,7 @@ class EsslModel:
         images = images_of(self.task, train)
         self.net, done, cached = pretrained_backbone(self.task, self.config, images, self.seed)
         labelled = probes.few_labels(train.labels, self.config.labels_per_class, self.seed)
-        features = embed(self.net, images)[labelled]
+        features = frozen_features(self.net, images)[labelled]
         if self.config.probe == "linear":
             self.evaluator = probes.LinearProbe(self.n_classes, self.config.probe_c, self.seed)
         else:
@@ -238,7 +185,7 @@ class EsslModel:
 
     def predict(self, split: Split) -> np.ndarray:
         with one_thread():
-            return self.evaluator.scores(embed(self.net, images_of(self.task, split)))
+            return self.evaluator.scores(frozen_features(self.net, images_of(self.task, split)))
 
 
 def build(task: TaskSpec, data: MultimodalDataset, config: EsslConfig, seed: int) -> EsslModel:

@@ -1,4 +1,4 @@
-"""Frozen-feature evaluation: a linear probe on a few labels per class, and a weighted kNN classifier.
+"""Frozen-feature evaluation: a linear probe on a few labels per class, and a weighted kNN classifier (as in E-SSL).
 
 Why a few labels: on 8x8 digits a linear probe on *all* training labels brings every pre-trained encoder close to
 the ceiling (and a wide untrained one nearly as close), so it cannot tell pre-training methods apart; with a handful
