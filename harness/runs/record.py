@@ -99,8 +99,9 @@ class RunRecord:
     """Split -> metric name -> value, for the select and report splits; empty when failed."""
     best_epoch: int | None = None
     """Epoch whose weights were kept (models that train by epochs), else None."""
-    history: list[dict[str, float]] = field(default_factory=list)
-    """Per-epoch log written by the model (epoch, losses, selection metric, learning rate...)."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Per-epoch log written by the model (epoch, losses, selection metric, learning rate; the phase name under
+    staged training)."""
     n_parameters: int | None = None
     """Trainable parameters reported by the model (0 for non-parametric ones); None when failed."""
     device: str | None = None
@@ -149,7 +150,7 @@ def parse_record(text: str | bytes, path: Path | str) -> RunRecord:
     try:
         version = json.loads(text).get("schema_version")
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as err:
-        raise RecordError(path, f"not a JSON object ({err}); delete it and rerun with --force") from err
+        raise RecordError(path, f"not a JSON object ({err})") from err
     if version != SCHEMA_VERSION:
         hint = "; run `mmrepro records migrate`" if version == 1 else ""
         raise RecordError(path, f"schema version {version!r}, expected {SCHEMA_VERSION}{hint}")
@@ -167,3 +168,14 @@ def parse_record(text: str | bytes, path: Path | str) -> RunRecord:
 
 def dump_record(record: RunRecord) -> bytes:
     return json.dumps(record.to_dict(), indent=2, sort_keys=True, allow_nan=True).encode()
+
+
+def schema_problem(record: RunRecord) -> str:
+    """What would make ``record`` unreadable once written ('' when it reads back as it is): checked before writing."""
+    try:
+        parse_record(dump_record(record), f"<run {record.run_id}>")
+    except (TypeError, ValueError) as err:  # json cannot encode a value (e.g. a numpy scalar in extras)
+        return f"not JSON-encodable ({err})"
+    except RecordError as err:
+        return err.problem
+    return ""

@@ -21,7 +21,7 @@ from harness.metrics.registry import compute_metrics
 from harness.models import FitInfo, NonFiniteError, get_model
 from harness.robustness import evaluate_robustness
 from harness.runs.provenance import provenance
-from harness.runs.record import SCHEMA_VERSION, RobustnessScores, RunRecord
+from harness.runs.record import SCHEMA_VERSION, RecordError, RobustnessScores, RunRecord, schema_problem
 from harness.runs.spec import RunSpec, make_spec
 from harness.runs.store import data_fingerprint, read_record, record_path, write_record
 from harness.seeding import seed_everything
@@ -72,7 +72,10 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
     """
     path = record_path(results, spec)
     if path.exists() and not force:
-        cached = read_record(path)
+        try:
+            cached = read_record(path)
+        except RecordError as err:
+            raise RecordError(path, f"{err.problem}; rerun with --force to replace it") from err
         if cached.ok:
             return dataclasses.replace(cached, cached=True)
     task = get_task(spec.task)
@@ -129,6 +132,12 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
     fields.update(wall_time_s=time.perf_counter() - t0, peak_rss_mb=_peak_rss_mb(),
                   finished=datetime.now(UTC).isoformat(timespec="seconds"))
     record = RunRecord(**fields)
+    problem = schema_problem(record)
+    if problem:  # a model reported what the schema cannot hold: a failed run, never an unreadable record
+        log.warning("run %s failed: its record does not match the schema (%s)", spec.run_id, problem)
+        kept = {k: v for k, v in fields.items() if k in _FAILED_KEEPS | {"wall_time_s", "peak_rss_mb", "finished"}}
+        record = RunRecord(**kept | {"status": "failed", "reason": f"record schema: {problem}", "traceback": None})
+        predictions = None
     if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank runs; one writes the record
         write_record(path, record, predictions)
     return record

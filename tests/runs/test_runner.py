@@ -15,7 +15,7 @@ import torch
 
 from harness.models import MODELS, FitInfo, register_model
 from harness.runs import spec as spec_module
-from harness.runs.record import SCHEMA_VERSION
+from harness.runs.record import SCHEMA_VERSION, RecordError
 from harness.runs.runner import execute, plan_run
 from harness.runs.spec import RunSpec
 from harness.runs.store import load_predictions, read_record, record_path, write_record
@@ -51,15 +51,21 @@ class _GpuClaimingModel:
         return np.zeros((len(split), 2))
 
 
+class _NumpyExtrasModel(_GpuClaimingModel):
+    """Reports a numpy integer in its extras, which JSON cannot hold."""
+
+    info = FitInfo(extras={"steps": np.int64(3)})
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _test_models():
-    register_model("test-nan", config=_NaNConfig, description="emits NaN", target_kinds=("binary",))(
-        lambda task, data, config, seed: _NaNModel())
-    register_model("test-gpu-claim", config=_NaNConfig, description="misreports", target_kinds=("binary",))(
-        lambda task, data, config, seed: _GpuClaimingModel())
+    for name, cls in (("test-nan", _NaNModel), ("test-gpu-claim", _GpuClaimingModel),
+                      ("test-numpy-extras", _NumpyExtrasModel)):
+        register_model(name, config=_NaNConfig, description=name, target_kinds=("binary",))(
+            lambda task, data, config, seed, cls=cls: cls())
     yield
-    MODELS.remove("test-nan")
-    MODELS.remove("test-gpu-claim")
+    for name in ("test-nan", "test-gpu-claim", "test-numpy-extras"):
+        MODELS.remove(name)
 
 
 def _perturbed(value):
@@ -122,6 +128,23 @@ def test_a_run_that_contradicts_its_planned_device_fails(tmp_path: Path) -> None
     record = execute(plan_run(TASK, "test-gpu-claim", 0), tmp_path)
     assert not record.ok and "planned" in record.reason and "cuda/bf16" in record.reason
     assert record.metrics == {}
+
+
+def test_a_record_the_schema_cannot_hold_is_written_as_a_failure(tmp_path: Path) -> None:
+    spec = plan_run(TASK, "test-numpy-extras", 0)
+    record = execute(spec, tmp_path)
+    assert not record.ok and record.reason.startswith("record schema: not JSON-encodable")
+    assert read_record(record_path(tmp_path, spec)) == record, "what is written can be read back"
+
+
+def test_a_malformed_cached_record_is_refused_until_forced(tmp_path: Path) -> None:
+    spec = plan_run(TASK, "prior", 0)
+    path = record_path(tmp_path, spec)
+    path.parent.mkdir(parents=True)
+    path.write_text("{ truncated")
+    with pytest.raises(RecordError, match=r"not a JSON object .*; rerun with --force to replace it"):
+        execute(spec, tmp_path)
+    assert execute(spec, tmp_path, force=True).ok and read_record(path).ok
 
 
 def test_record_has_schema_metrics_and_predictions(tmp_path: Path) -> None:
