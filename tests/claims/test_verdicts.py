@@ -333,3 +333,19 @@ def test_claim_far_beyond_every_registered_system_is_implausible() -> None:
     mae = dataclasses.replace(absolute(0.30), metric="MAE", unit="")
     lower = evidence({0: 0.9}, registered=(0.72, 0.95, 0.88), higher_is_better=False)
     assert judge(mae, lower, "v2").outcome.startswith("implausible (far beyond")
+
+
+def test_far_beyond_boundary_exactly_half_the_remaining_error_is_still_tested() -> None:
+    # exact in binary: best system 0.5 leaves 0.5 of error; a claim of 0.75 removes exactly half of it
+    claim = dataclasses.replace(absolute(0.75), unit="")
+    registered = evidence({0: 0.75}, registered=(0.5, 0.25, 0.375))
+    assert judge(claim, registered, "v2").outcome == REPRODUCED
+    assert judge(dataclasses.replace(claim, value=0.76), registered, "v2").outcome.startswith("implausible (far")
+
+
+@pytest.mark.parametrize("protocol", [Protocol(), Protocol(aggregation="single-run", n=1), best_of(1)])
+def test_v2_allows_the_reported_std_under_every_aggregation(protocol: Protocol) -> None:
+    # one seed (no CI, no prediction interval): only the reported std of 1.5 covers the 1-point gap
+    claim = absolute(70.0, std=1.5, protocol=protocol)
+    assert judge(claim, evidence({0: 0.71}, {0: 0.5}), "v2").outcome == REPRODUCED
+    assert judge(dataclasses.replace(claim, std=None), evidence({0: 0.71}, {0: 0.5}), "v2").outcome == ABOVE
