@@ -4,3 +4,18 @@
 networks over whole dialogues, ``dialogues.py`` the packing of a split into dialogues; README.md says what is
 reconstructed and why.
 """
+
+from harness.models import register_model
+from reproductions.qmn.arms import NoInfluenceConfig, NoInterferenceConfig, QMNConfig, RealTwinConfig, build
+
+KINDS = ("single-label",)
+
+register_model("qmn", config=QMNConfig, target_kinds=KINDS,
+               description="QMN (reconstructed): density-matrix utterance states, strong/weak influence between "
+                           "speakers, POVM decisions fused with quantum interference")(build)
+register_model("qmn-no-interference", config=NoInterferenceConfig, target_kinds=KINDS,
+               description="QMN with the classical mixture of modality decisions (no interference term)")(build)
+register_model("qmn-no-influence", config=NoInfluenceConfig, target_kinds=KINDS,
+               description="QMN without the strong/weak influence between adjacent turns of different speakers")(build)
+register_model("qmn-real", config=RealTwinConfig, target_kinds=KINDS,
+               description="QMN's real-valued non-quantum twin with the same parameter count")(build)

@@ -75,8 +75,23 @@ def previous_turn(z: torch.Tensor) -> torch.Tensor:
     return torch.cat([torch.zeros_like(z[:, :1]), z[:, :-1]], dim=1)
 
 
+def influence(rho: torch.Tensor, strength: torch.Tensor, switch: torch.Tensor) -> torch.Tensor:
+    """The strong/weak influence recurrence over turns: rho~_0 = rho_0; where the speaker changed, turn t is
+    measured by turn t-1's state *after* its own influence (so influence propagates), else left untouched.
+
+    ``rho``: (B, T, ..., d, d) utterance states; ``strength``: (B, T, ...); ``switch``: (B, T). Extra dimensions
+    (e.g. modalities) share one Python loop over turns.
+    """
+    flag = switch.view(*switch.shape, *([1] * (rho.dim() - 2)))
+    out = [rho[:, 0]]
+    for i in range(1, rho.shape[1]):
+        measured = q.weak_measurement(rho[:, i], out[-1], strength[:, i])
+        out.append(torch.where(flag[:, i], measured, rho[:, i]))
+    return torch.stack(out, dim=1)
+
+
 class QuantumModality(nn.Module):
-    """One modality of QMN: utterance density matrices, the strong/weak influence recurrence, a POVM decision."""
+    """One modality of QMN: utterance density matrices, the influence strengths, a POVM decision."""
 
     def __init__(self, dim_in: int, sizes: Sizes, influence: bool) -> None:
         super().__init__()
@@ -90,30 +105,29 @@ class QuantumModality(nn.Module):
         self.povm = nn.Parameter(torch.randn(c * rows, d, 2) / d ** 0.5)  # real/imag of the POVM's V before QR
         self.rows = rows
 
-    def states(self, z: torch.Tensor, switch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(utterance states rho_t, states after influence rho~_t), each (B, T, d, d) complex64."""
+    def utterance_states(self, z: torch.Tensor) -> torch.Tensor:
+        """rho_t (B, T, d, d) complex64 from the context codes z (B, T, 2h)."""
         b, t = z.shape[:2]
         a = self.amplitudes(z).view(b, t, self.k, self.d, 2).float()
-        rho = q.mixture_state(torch.complex(a[..., 0], a[..., 1]), self.mixture(z).float())
+        return q.mixture_state(torch.complex(a[..., 0], a[..., 1]), self.mixture(z).float())
+
+    def strength(self, z: torch.Tensor, switch: torch.Tensor) -> torch.Tensor:
+        """(B, T) influence strengths: zero without a gate (the no-influence arm) and where the speaker stays."""
+        if self.gate is None:
+            return torch.zeros(z.shape[:2], dtype=torch.float32, device=z.device)
+        return self.gate(z, previous_turn(z), switch).float()
+
+    def states(self, z: torch.Tensor, switch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(utterance states rho_t, states after influence rho~_t), each (B, T, d, d)."""
+        rho = self.utterance_states(z)
         if self.gate is None:
             return rho, rho
-        strength = self.gate(z, previous_turn(z), switch)
-        out = [rho[:, 0]]
-        for i in range(1, t):  # recurrent: turn t is measured by turn t-1's state *after* its own influence
-            measured = q.weak_measurement(rho[:, i], out[-1], strength[:, i])
-            out.append(torch.where(switch[:, i, None, None], measured, rho[:, i]))  # same speaker: untouched
-        return rho, torch.stack(out, dim=1)
+        return rho, influence(rho, self.strength(z, switch), switch)
 
     def measurement(self) -> torch.Tensor:
         """V as (C, r, d) with orthonormal stacked columns: the POVM E_c = V_c^H V_c."""
         v = q.isometry(torch.complex(self.povm[..., 0], self.povm[..., 1]))
         return v.view(self.c, self.rows, self.d)
-
-    def forward(self, x: torch.Tensor, switch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(class probabilities (B, T, C), context codes z (B, T, 2h))."""
-        z = self.context(x)
-        _, evolved = self.states(z, switch)
-        return q.povm_probabilities(evolved, self.measurement()), z
 
 
 class QMNNetwork(nn.Module):
@@ -123,6 +137,7 @@ class QMNNetwork(nn.Module):
     def __init__(self, sizes: Sizes, *, interference: bool = True, influence: bool = True) -> None:
         super().__init__()
         self.names = list(sizes.dims)
+        self.influence = influence
         width = 2 * sizes.hidden
         self.modalities = nn.ModuleDict({m: QuantumModality(dim, sizes, influence) for m, dim in sizes.dims.items()})
         multimodal = len(self.names) > 1
@@ -132,8 +147,13 @@ class QMNNetwork(nn.Module):
 
     def decisions(self, batch: Dialogues) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Per-modality probabilities (B, T, M, C), fusion weights (B, T, M) and phases (B, T, M, C) or None."""
-        probs, codes = zip(*(self.modalities[m](batch.x[m], batch.switch) for m in self.names), strict=True)
-        p = torch.stack(probs, dim=-2)
+        mods = [self.modalities[m] for m in self.names]
+        codes = [mod.context(batch.x[m]) for m, mod in zip(self.names, mods, strict=True)]
+        rho = torch.stack([mod.utterance_states(z) for mod, z in zip(mods, codes, strict=True)], dim=2)
+        if self.influence:  # all modalities in one loop over turns
+            strength = torch.stack([mod.strength(z, batch.switch) for mod, z in zip(mods, codes, strict=True)], 2)
+            rho = influence(rho, strength, batch.switch)
+        p = torch.stack([q.povm_probabilities(rho[:, :, i], mod.measurement()) for i, mod in enumerate(mods)], -2)
         if self.weight is None:
             return p, torch.ones(p.shape[:-1], dtype=p.dtype, device=p.device), None
         w = torch.softmax(torch.cat([self.weight[m](z) for m, z in zip(self.names, codes, strict=True)], -1), -1)
