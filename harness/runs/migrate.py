@@ -49,6 +49,12 @@ def v1_run_id(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=list).encode()).hexdigest()[:16]
 
 
+def legacy_path(path: Path, spec: RunSpec) -> Path:
+    """Where the schema-1 record of ``spec`` (whose record belongs at ``path``) would lie."""
+    v1 = {k: v for k, v in dataclasses.asdict(spec).items() if k in V1_SPEC_KEYS}
+    return path.with_name(f"{v1_run_id(v1)}.json")
+
+
 def _resolved(raw: dict[str, Any]) -> tuple[str, str]:
     """``(device class, precision)`` the v1 run actually used, checked against what it asked for."""
     device, precision = raw.get("device"), raw.get("precision")

@@ -20,6 +20,7 @@ from harness.errors import DataUnavailableError, UserError
 from harness.metrics.registry import compute_metrics
 from harness.models import FitInfo, NonFiniteError, get_model
 from harness.robustness import evaluate_robustness
+from harness.runs.migrate import legacy_path
 from harness.runs.provenance import provenance
 from harness.runs.record import SCHEMA_VERSION, RecordError, RobustnessScores, RunRecord, schema_problem
 from harness.runs.spec import RunSpec, make_spec
@@ -78,6 +79,9 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
             raise RecordError(path, f"{err.problem}; rerun with --force to replace it") from err
         if cached.ok:
             return dataclasses.replace(cached, cached=True)
+    elif not force and legacy_path(path, spec).exists():  # do not retrain what a migration would find
+        raise UserError(f"{legacy_path(path, spec)} is this run's schema-1 record; migrate the results first: "
+                        f"mmrepro records migrate --results {results}")
     task = get_task(spec.task)
     model_def = get_model(spec.model)
     data = load_dataset(task.dataset)

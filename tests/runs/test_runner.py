@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from harness.errors import UserError
 from harness.models import MODELS, FitInfo, register_model
 from harness.runs import spec as spec_module
+from harness.runs.migrate import legacy_path
 from harness.runs.record import SCHEMA_VERSION, RecordError
 from harness.runs.runner import execute, plan_run
 from harness.runs.spec import RunSpec
@@ -145,6 +147,17 @@ def test_a_malformed_cached_record_is_refused_until_forced(tmp_path: Path) -> No
     with pytest.raises(RecordError, match=r"not a JSON object .*; rerun with --force to replace it"):
         execute(spec, tmp_path)
     assert execute(spec, tmp_path, force=True).ok and read_record(path).ok
+
+
+def test_an_unmigrated_v1_record_stops_the_run_instead_of_retraining(tmp_path: Path) -> None:
+    spec = plan_run(TASK, "prior", 0)
+    legacy = legacy_path(record_path(tmp_path, spec), spec)
+    assert legacy.stem != spec.run_id
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("{}")
+    with pytest.raises(UserError, match="schema-1 record; migrate the results first: mmrepro records migrate"):
+        execute(spec, tmp_path)
+    assert execute(spec, tmp_path, force=True).ok
 
 
 def test_record_has_schema_metrics_and_predictions(tmp_path: Path) -> None:
