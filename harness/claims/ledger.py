@@ -3,7 +3,7 @@
 Achieved values are the report-split metric of finished runs of the current task definition and data, for the
 arm's exact resolved config; a run with another config, task version or data fingerprint never counts. The rules
 also read each seed's selection-split value (a best-of-n claim picks our best seed by it), the chance floor (the
-``prior`` model's runs) and the other registered systems on the same task and metric (implausibility).
+``prior`` model's runs) and the published values of other systems on the same task and metric (implausibility).
 """
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ class Ledger:
                   if r.spec.model == "prior" and claim.metric in r.metrics.get(split, {})]
         return sum(values) / len(values) if values else None
 
-    def registered(self, claim: Claim, others: list[Claim]) -> list[float]:
-        """The other systems' values on the claim's task (or dataset) and metric, harness scale: every other
-        registered claim about another model, with its third-party reports, and the mean of our runs of every
-        other model (the prior excluded: it is the chance floor, not a system)."""
+    @staticmethod
+    def registered(claim: Claim, others: list[Claim]) -> list[float]:
+        """The published values of other systems on the claim's task (or dataset) and metric, harness scale:
+        every registered claim about another model, with its third-party reports (e.g. the ``mmsa`` reference
+        table). Our own runs are not among them: scaled down here, they would make a sound claim look far off."""
         own = {arm.model for arm in claim.arms}
         where = claim.task or claim.dataset
         values = []
@@ -79,13 +80,6 @@ class Ledger:
             if (other.kind == "absolute" and other.value is not None and other.metric == claim.metric
                     and (other.task or other.dataset) == where and other.arm and other.arm.model not in own):
                 values += [other.value / other.scale, *(r.value / other.scale for r in other.reports)]
-        if claim.task and not unavailable(claim):
-            split = get_task(claim.task).splits.report
-            by_model: dict[str, list[float]] = {}
-            for r in self.records(claim.task):
-                if r.spec.model not in own and r.spec.model != "prior" and claim.metric in r.metrics.get(split, {}):
-                    by_model.setdefault(r.spec.model_label, []).append(r.metrics[split][claim.metric])
-            values += [sum(v) / len(v) for v in by_model.values()]
         return values
 
     def evidence(self, claim: Claim, others: list[Claim] | None = None) -> Evidence:

@@ -127,7 +127,7 @@ class Evidence:
     unavailable: str = ""  # why the data cannot be used here (with the fixing command); empty when it can
     no_task: str = ""  # why no task runs the claim yet; empty when one does
     chance: float | None = None  # the chance floor on this task and metric (the prior model's mean)
-    registered: Sequence[float] = ()  # other systems' values on the same task and metric
+    registered: Sequence[float] = ()  # other systems' published values on the same task and metric
     higher_is_better: bool = True
 
 

@@ -128,7 +128,7 @@ def test_evidence_holds_selection_values_chance_floor_and_other_systems(results:
     assert values.select == {s: r.metrics["valid"]["accuracy"] for s, r in centroid.items()}
     assert values.report == {s: r.metrics[report]["accuracy"] for s, r in centroid.items()}
     assert ev.chance == pytest.approx(sum(prior) / len(prior)) and len(prior) == 3
-    assert ev.registered == pytest.approx([0.60, 0.62])  # our prior is the floor, not a system; own model left out
+    assert ev.registered == pytest.approx([0.60, 0.62])  # published values of other models only
     assert ev.higher_is_better and not ev.unavailable
 
 
