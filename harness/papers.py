@@ -13,9 +13,11 @@ from pathlib import Path
 
 from harness import discovery
 from harness.claims.claim import Claim, load_claims
+from harness.errors import UserError
 from harness.registry import Registry
 from harness.settings import as_settings
 from harness.sweep.suite import Suite, load_suite_file
+from harness.tasks.registry import get_task
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,19 @@ class Reproduction:
         return self.folder / "README.md"
 
     def claims(self) -> list[Claim]:
-        return load_claims(self.claims_path)
+        """The paper's claims; a claim on a task must name one of that task's metrics."""
+        claims = load_claims(self.claims_path)
+        for claim in claims:
+            if claim.task is None:
+                continue
+            try:
+                task = get_task(claim.task)
+            except UserError as err:
+                raise UserError(f"{self.claims_path}: claim {claim.key!r}: {err}") from None
+            if claim.metric not in task.metrics:
+                raise UserError(f"{self.claims_path}: claim {claim.key!r}: metric {claim.metric!r} is not a metric "
+                                f"of task {task.name!r} (its metrics: {', '.join(task.metrics)})")
+        return claims
 
     def smoke_overrides(self) -> dict[str, str]:
         """Settings that make every run of the suite tiny (``[smoke] set = {...}`` in suite.toml), for tests."""

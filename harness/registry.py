@@ -38,6 +38,11 @@ class Registry(Generic[T]):
         self._items[name] = item
         return item
 
+    def registered(self, name: str) -> T | None:
+        """The item registered under ``name`` so far, without loading plug-ins: for registration code that
+        runs while modules import (a lookup there would import plug-ins that import the module being loaded)."""
+        return self._items.get(name)
+
     def remove(self, name: str) -> None:
         del self._items[name]
 

@@ -11,8 +11,5 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import discovery
-from harness.papers import REPRODUCTIONS, Reproduction
-
-__all__ = ["REPRODUCTIONS", "Reproduction"]
 
 discovery.include(Path(__file__).parent, package=__name__, user=False)

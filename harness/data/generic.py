@@ -107,7 +107,8 @@ def source(name: str):
     """A DatasetSource for the user's dataset ``name`` (refuses names of built-in datasets)."""
     from harness.data.sources import DATASETS, DatasetSource
 
-    if name in DATASETS and DATASETS.get(name).citation != CITATION:
+    existing = DATASETS.registered(name)
+    if existing is not None and existing.citation != CITATION:
         raise UserError(f"{name!r} is a built-in dataset; pick another name for your own data")
     return DatasetSource(name=name, description="your own data (--format generic)", citation=CITATION,
                          read=partial(read, name=name), source_hint="DIR with dataset.toml")

@@ -303,7 +303,7 @@ def register_generic(root: Path | None = None) -> list[str]:
 
     names = []
     for name in prepared_names(root):
-        if name not in DATASETS and read_manifest(name, root).get("format") == "generic":
+        if DATASETS.registered(name) is None and read_manifest(name, root).get("format") == "generic":
             DATASETS.add(name, generic.source(name))
             names.append(name)
     return names

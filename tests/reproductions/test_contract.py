@@ -19,11 +19,11 @@ from harness.claims.table import TABLE_FORMATS, render_claims
 from harness.claims.verdict import DATA_UNAVAILABLE, NO_RECORDS
 from harness.data.store import dataset_available
 from harness.models import get_model, resolve_config
+from harness.papers import REPRODUCTIONS
 from harness.runs.runner import execute, plan_run
 from harness.runs.spec import plain_config
 from harness.sweep.suite import plan_suite
 from harness.tasks import get_task
-from reproductions import REPRODUCTIONS
 
 NAMES = REPRODUCTIONS.names()
 

@@ -166,6 +166,6 @@ def test_template_copied_out_of_tree_is_a_paper(tmp_path: Path) -> None:
     proc = _mmrepro("--results", str(tmp_path / "results"), "--include-path", str(tmp_path / "mypaper"),
                     "claims", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    papers = {line.split("|")[1].strip() for line in proc.stdout.splitlines()[2:]}
+    papers = {line.split("|")[1].strip() for line in proc.stdout.splitlines()[2:] if line.startswith("|")}
     assert "mypaper" in papers and "_template" not in papers
     assert "centroid-beats-prior" in proc.stdout
