@@ -87,3 +87,16 @@ def test_claim_against_our_runs_names_the_protocol_fields_that_differ(runs) -> N
     assert "fewer epochs here" in text and "Someone (Table 4): 88" in text and "does not state: metric variant" in text
     with pytest.raises(UserError, match="no finished runs of late-fusion"):
         diff_claim(claim, {"late-fusion": []})
+
+
+def test_user_facing_refusals_name_the_problem(runs, capsys) -> None:
+    root, base, _, _ = runs
+    capsys.readouterr()
+    assert main(["--results", str(root), "diff", "essl:esimclr-vs-simclr-imagenet-100ep"]) == 2
+    assert "has no runs to compare: mmrepro has no loader for dataset 'imagenet'" in capsys.readouterr().err
+    assert main(["--results", str(root), "diff", "essl:esimclr-vs-simclr-digits-probe", _id(base)]) == 2
+    assert "is relative: compare it with our runs of both arms" in capsys.readouterr().err
+    assert main(["--results", str(root), "diff", "essl:predict-vs-invariant-rotation-digits"]) == 2
+    assert "no finished runs of essl-esimclr, essl-rot-invariant" in capsys.readouterr().err
+    with pytest.raises(UserError, match="unknown format 'html'; choose one of text, md"):
+        diff_runs(base, base).render("html")

@@ -242,3 +242,17 @@ def test_cli_reproduce_writes_tables_and_claims_lists_them(toy: Path, results: P
     assert main(["--results", str(out), "claims", "--verdict", "nonsense"]) == 2
     with pytest.raises(SystemExit, match="2"):
         main(["--results", str(out), "claims", "--rules", "v0"])
+
+
+def test_malformed_claims_file_is_refused_by_the_cli_with_exit_code_2(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "claims.toml").write_text(TOY_CLAIMS.replace('aggregation = "mean"', 'aggregation = "best"'))
+    (folder / "suite.toml").write_text(TOY_SUITE)
+    REPRODUCTIONS.add("bad", Reproduction("bad", folder))
+    try:
+        assert main(["--results", str(tmp_path), "claims", "--paper", "bad"]) == 2
+    finally:
+        REPRODUCTIONS.remove("bad")
+    err = capsys.readouterr().err
+    assert "claims.toml: claim 'centroid-beats-prior': aggregation 'best' must be one of mean, median" in err
