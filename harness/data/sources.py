@@ -17,6 +17,7 @@ from harness.data import (
     mfeat,
     mmsa_pickle,
     mmsd,
+    synthetic_conversation,
     synthetic_msa,
 )
 from harness.data.dataset import MultimodalDataset
@@ -78,6 +79,12 @@ register_dataset(DatasetSource(
     description="SYNTHETIC multimodal sentiment with CMU-MOSEI feature shapes (documented generator)",
     citation="mmrepro synthetic generator (harness/data/synthetic_msa.py)",
     load=synthetic_msa.generate,
+))
+register_dataset(DatasetSource(
+    name="synth_conversation",
+    description="SYNTHETIC conversations (dialogues, speakers, turns); labels need context and cross-modal fusion",
+    citation="mmrepro synthetic generator (harness/data/synthetic_conversation.py)",
+    load=synthetic_conversation.generate,
 ))
 register_dataset(DatasetSource(
     name="mfeat",
