@@ -38,6 +38,22 @@ def _extras_table(records: list[RunRecord]) -> str:
     return render_table(pd.DataFrame(rows), "md") + "\n"
 
 
+def _cost_table(records: list[RunRecord]) -> str:
+    """What each arm cost, per model label: parameters, training seconds per epoch, epochs run and fit time
+    (mean ± sample std over seeds, as recorded when each ran), so an accuracy gap can be read against its price."""
+    labels = sorted({r.spec.model_label for r in records})
+    rows = []
+    for label in labels:
+        runs = [r for r in records if r.spec.model_label == label]
+        params = sorted(r.n_parameters for r in runs if r.n_parameters is not None)
+        rows.append({"model": label, "params": params[len(params) // 2] if params else "–",
+                     "train s/epoch": cell([r.train_time_per_epoch_s for r in runs
+                                            if r.train_time_per_epoch_s is not None], 3),
+                     "epochs run": cell([r.extras["epochs_run"] for r in runs if "epochs_run" in r.extras], 1),
+                     "fit s": cell([r.fit_time_s for r in runs if r.fit_time_s is not None], 1)})
+    return render_table(pd.DataFrame(rows), "md") + "\n"
+
+
 def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger, run_ids: set[str],
                    readme: str) -> str:
     """The Markdown report: claims table and notes, then per task the leaderboard and recorded extras of the
@@ -56,7 +72,9 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
         seconds = sum(r.wall_time_s for r in records)
         parts += [f"## All arms on {task.display_name}\n", render(build_leaderboard(task, records), "md"),
                   f"\n{len(records)} records; their summed wall time is {seconds / 60:.1f} min (as recorded when "
-                  "each ran, cached or not now).\n"]
+                  "each ran, cached or not now).\n",
+                  "\nCost per arm (parameters; training time per epoch, epochs run and fit time as recorded on the "
+                  "machine that ran them, mean ± std over seeds):\n", _cost_table(records)]
         extras = _extras_table(records)
         if extras:
             parts += ["\nRecorded by the models at their default settings (`FitInfo.extras`, mean ± std over "
