@@ -13,6 +13,10 @@
     accel = { column = "accel" }                        # vectors: (n, d)
     audio = { column = "audio", lengths = "audio_len" } # npz only: padded (n, T, d) + (n,) lengths
 
+    [groups]                        # optional group fields (dialogue, speaker, turn, pair): field = column
+    dialogue = "conversation"
+    turn = "position"
+
 Parquet and HF columns hold one list of floats per row (vectors). Once prepared, the dataset is registered
 under NAME in every later process (from its manifest), so a task TOML loaded with ``--include-path`` can
 name it as its ``dataset``.
@@ -92,6 +96,7 @@ def read(root: Path, *, name: str) -> MultimodalDataset:
         where = f"{root}/{split}"
         needed = [spec["label"]] + [i["column"] for i in spec["modalities"].values()]
         needed += [i["lengths"] for i in spec["modalities"].values() if "lengths" in i]
+        needed += list(spec.get("groups", {}).values()) + ([spec["id"]] if "id" in spec else [])
         missing = [c for c in needed if c not in cols]
         if missing:
             raise DataError(f"{where}: missing column(s) {missing}; it has {sorted(cols)}")
@@ -99,7 +104,9 @@ def read(root: Path, *, name: str) -> MultimodalDataset:
         ids = cols[spec["id"]].astype(str) if "id" in spec else np.array([f"{split}-{i}" for i in range(len(labels))])
         features = {m: np.asarray(cols[i["column"]], dtype=np.float32) for m, i in spec["modalities"].items()}
         lengths = {m: cols[i["lengths"]].astype(np.int64) for m, i in spec["modalities"].items() if "lengths" in i}
-        splits[split] = Split(ids=ids, labels=labels, features=features, lengths=lengths)
+        groups = {key: np.asarray(cols[column]) for key, column in spec.get("groups", {}).items()}
+        groups = {k: v.astype(np.str_) if v.dtype.kind in "OS" else v for k, v in groups.items()}
+        splits[split] = Split(ids=ids, labels=labels, features=features, lengths=lengths, groups=groups)
     return MultimodalDataset(name=name, splits=splits)
 
 

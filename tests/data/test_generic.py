@@ -90,3 +90,60 @@ def test_generic_refuses_bad_manifests_and_builtin_names(tmp_path: Path) -> None
     (folder / "dataset.toml").unlink()
     with pytest.raises(DataError, match="dataset.toml not found"):
         generic.read(folder, name="x")
+
+
+REGRESSION_TOML = """format = "{fmt}"
+splits = ["train", "test"]
+label = "score"
+id = "clip"
+[modalities]
+accel = {{ column = "accel" }}
+[groups]
+dialogue = "conversation"
+turn = "position"
+"""
+
+
+@pytest.mark.parametrize("fmt", ["npz", "parquet", "hf"])
+def test_generic_keeps_float_labels_ids_and_groups(tmp_path: Path, fmt: str) -> None:
+    """Regression targets must stay floats (not be cast to class ids) and the named id column must be the ids."""
+    rng = np.random.default_rng(3)
+    root = tmp_path / "mine"
+    root.mkdir()
+    (root / "dataset.toml").write_text(REGRESSION_TOML.format(fmt=fmt))
+    parts = {}
+    for split, n in (("train", 12), ("test", 6)):
+        parts[split] = {"score": rng.uniform(-3, 3, n).round(3), "accel": rng.standard_normal((n, 2)),
+                        "clip": np.array([f"{split}_clip{i * 7}" for i in range(n)]),
+                        "conversation": np.array([f"c{i // 3}" for i in range(n)]),
+                        "position": np.arange(n) % 3}
+    for split, cols in parts.items():
+        if fmt == "npz":
+            np.savez(root / f"{split}.npz", **cols)
+        elif fmt == "parquet":
+            frame = pd.DataFrame({k: list(v) if v.ndim > 1 else v for k, v in cols.items()})
+            frame.to_parquet(root / f"{split}.parquet")
+    if fmt == "hf":
+        import datasets
+
+        datasets.DatasetDict({s: datasets.Dataset.from_dict({k: v.tolist() for k, v in c.items()})
+                              for s, c in parts.items()}).save_to_disk(str(root / "hf"))
+    assert not np.allclose(parts["test"]["score"], np.round(parts["test"]["score"]))
+    store.prepare(f"my_reg_{fmt}", root, tmp_path / "data", fmt="generic")
+    data = store.load_prepared(f"my_reg_{fmt}", tmp_path / "data")
+    DATASETS.remove(f"my_reg_{fmt}")
+    for split, cols in parts.items():
+        got = data.split(split)
+        assert got.labels.dtype.kind == "f"
+        np.testing.assert_allclose(got.labels, cols["score"])
+        assert got.ids.tolist() == cols["clip"].tolist()
+        assert got.groups["dialogue"].tolist() == cols["conversation"].tolist()
+        assert got.groups["turn"].tolist() == cols["position"].tolist()
+    assert len(data.split("train").dialogues()) == 4
+
+
+def test_generic_names_a_missing_id_column(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "mine", "npz")
+    (folder / "dataset.toml").write_text(TOML.format(fmt="npz").replace('label = "y"', 'label = "y"\nid = "name"'))
+    with pytest.raises(DataError, match=r"missing column\(s\) \['name'\]"):
+        generic.read(folder, name="x")
