@@ -10,6 +10,7 @@ from harness.tasks.spec import TaskSpec, load_task_file
 
 SPEC_DIR = Path(__file__).parent / "specs"
 TASKS: Registry[TaskSpec] = Registry("task")
+ORIGINS: dict[str, Path] = {}  # task name -> the spec file it was read from
 
 
 def include_tasks(paths: list[Path], *, replace: bool = False) -> list[str]:
@@ -18,6 +19,7 @@ def include_tasks(paths: list[Path], *, replace: bool = False) -> list[str]:
     for path in paths:
         spec = load_task_file(path)
         TASKS.add(spec.name, spec, replace=replace)
+        ORIGINS[spec.name] = Path(path).resolve()
         names.append(spec.name)
     return names
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,8 +11,7 @@ from harness.errors import UserError
 from harness.registry import UnknownNameError
 from harness.tasks import TASKS, get_task
 from harness.tasks.spec import load_task_file
-
-LOCK = Path(__file__).with_name("task_lock.json")
+from tests.tasks.update_task_lock import lock_file, read_lock
 
 
 @pytest.mark.parametrize("name", TASKS.names())
@@ -25,7 +23,7 @@ def test_builtin_spec_is_consistent(name: str) -> None:
 
 @pytest.mark.parametrize("name", TASKS.names())
 def test_changed_spec_bumps_version(name: str) -> None:
-    lock = json.loads(LOCK.read_text())
+    lock = read_lock(lock_file(name))
     assert name in lock, f"new task {name}: run `python tests/tasks/update_task_lock.py`"
     spec = get_task(name)
     if spec.spec_hash() != lock[name]["hash"]:
