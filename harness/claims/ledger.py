@@ -8,12 +8,14 @@ also read each seed's selection-split value (a best-of-n claim picks our best se
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from harness.claims.claim import Arm, Claim
 from harness.claims.verdict import DEFAULT_RULES, ArmValues, Evidence, Verdict, judge
 from harness.data.sources import DATASETS
 from harness.data.store import dataset_available
+from harness.errors import UserError
 from harness.metrics import get_metric
 from harness.metrics.statistics import Summary
 from harness.models import get_model, resolve_config
@@ -22,6 +24,8 @@ from harness.runs.record import RunRecord
 from harness.runs.spec import plain_config
 from harness.runs.store import current_records
 from harness.tasks import get_task
+
+log = logging.getLogger(__name__)
 
 
 class Ledger:
@@ -99,10 +103,17 @@ class Ledger:
         return Evidence(arms, chance=self.chance(claim), **context)
 
     def _all_claims(self) -> list[Claim]:
+        """Every registered paper's claims; a paper whose claims do not load is left out with a warning (its own
+        commands report the error), so that it cannot stop the verdicts of every other paper."""
         if self._claims is None:
             from harness.papers import REPRODUCTIONS
 
-            self._claims = [c for name in REPRODUCTIONS.names() for c in REPRODUCTIONS.get(name).claims()]
+            self._claims = []
+            for name in REPRODUCTIONS.names():
+                try:
+                    self._claims += REPRODUCTIONS.get(name).claims()
+                except UserError as err:
+                    log.warning("other systems' values: %s left out (%s)", name, err)
         return self._claims
 
     def judge(self, claim: Claim, rules: str = DEFAULT_RULES, others: list[Claim] | None = None) -> Verdict:

@@ -256,3 +256,17 @@ def test_malformed_claims_file_is_refused_by_the_cli_with_exit_code_2(tmp_path: 
         REPRODUCTIONS.remove("bad")
     err = capsys.readouterr().err
     assert "claims.toml: claim 'centroid-beats-prior': aggregation 'best' must be one of mean, median" in err
+
+
+def test_a_paper_whose_claims_do_not_load_cannot_stop_other_verdicts(tmp_path: Path, results: Path,
+                                                                      caplog) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "claims.toml").write_text(TOY_CLAIMS.replace('metric = "accuracy"', 'metric = "acuracy"', 1))
+    REPRODUCTIONS.add("broken", Reproduction("broken", folder))
+    try:
+        verdict = Ledger(results).judge(_absolute(95.0, tolerance=5.0))
+    finally:
+        REPRODUCTIONS.remove("broken")
+    assert verdict.rules_version == 2 and not verdict.outcome.startswith("not run")
+    assert "other systems' values: broken left out" in caplog.text
