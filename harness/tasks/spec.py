@@ -1,7 +1,7 @@
 """Task specs: what is measured, on which data, selected and reported on which splits.
 
 A task is data, not code (one TOML file each). ``spec_hash`` covers every field but the version;
-``tests/tasks/test_task_versions.py`` fails when a hash changes without a version bump, so numbers
+``tests/tasks/test_task_specs.py`` fails when a hash changes without a version bump, so numbers
 from different definitions of a task can never share a run key.
 """
 
