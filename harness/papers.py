@@ -39,6 +39,11 @@ class Reproduction:
     def readme_path(self) -> Path:
         return self.folder / "README.md"
 
+    @property
+    def readme_ref(self) -> str:
+        """The README as tables cite it: ``<parent folder>/<paper>/README.md`` (machine-independent)."""
+        return f"{self.folder.parent.name}/{self.name}/README.md"
+
     def claims(self) -> list[Claim]:
         """The paper's claims; a claim on a task must name one of that task's metrics."""
         claims = load_claims(self.claims_path)

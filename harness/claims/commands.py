@@ -46,7 +46,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     ledger = Ledger(args.results)
     verdicts = [ledger.judge(c, args.rules) for c in claims]
     markdown = paper_markdown(claims, verdicts, ledger, {s.run_id for s in plan.specs},
-                              f"reproductions/{reproduction.name}/README.md")
+                              reproduction.readme_ref)
     for path in write_tables(reproduction.name, markdown, verdicts, ledger, args.results):
         log.info("wrote %s", path)
     out(markdown)
