@@ -73,7 +73,7 @@ class DialogueTensors:
             mean, std = standardizer.stats[m]
             self.x[m] = torch.from_numpy(((split.pooled(m) - mean) / std).astype(np.float32))
         self.speakers = torch.from_numpy(speaker_ids(split, self.dialogues, vocabulary, max_speakers))
-        self.y = torch.from_numpy(np.asarray(split.labels, dtype=np.int64))
+        self.y = torch.from_numpy(np.array(split.labels, dtype=np.int64))
         self.order = np.concatenate(self.dialogues)  # dialogue-major position -> split row
 
     def __len__(self) -> int:

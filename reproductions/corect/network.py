@@ -40,14 +40,15 @@ from reproductions.corect.graph import build_graph, num_relations
 
 @dataclass(frozen=True)
 class DialogueConfig(TrainConfig):
-    """Training settings of every dialogue-level arm: CORECT's recipe (Adam 2.5e-4, weight decay 1e-8, no clipping,
-    10 dialogues per batch), with a CPU epoch budget (the script trains 50 epochs)."""
+    """Training settings of every dialogue-level arm: CORECT's recipe (Adam, weight decay 1e-8, no clipping, 10
+    dialogues per batch) on a CPU budget: 8 epochs with early stopping instead of 50, and lr 1e-3 instead of 2.5e-4
+    (at 2.5e-4 CORECT was still climbing after 10 epochs on MELD; see the README)."""
 
     modalities: tuple[str, ...] = ()
-    epochs: int = 12
-    patience: int = 4
+    epochs: int = 8
+    patience: int = 3
     batch_size: int = 10  # dialogues
-    lr: float = 2.5e-4
+    lr: float = 1e-3  # official 2.5e-4
     weight_decay: float = 1e-8
     grad_clip: float = 0.0
     max_speakers: int = 9
