@@ -17,13 +17,13 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
-def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
-    """``["lr=3e-4", "hidden=64"]`` -> ``{"lr": "3e-4", "hidden": "64"}``."""
+def parse_overrides(pairs: list[str] | None, *, flag: str = "--set", example: str = "lr=3e-4") -> dict[str, str]:
+    """``["lr=3e-4", "hidden=64"]`` -> ``{"lr": "3e-4", "hidden": "64"}`` (also ``data prepare --option``)."""
     out = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UserError(f"--set {pair!r}: expected key=value, e.g. --set lr=3e-4")
+            raise UserError(f"{flag} {pair!r}: expected key=value, e.g. {flag} {example}")
         out[key.strip()] = value.strip()
     return out
 

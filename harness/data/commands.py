@@ -7,16 +7,11 @@ import json
 from pathlib import Path
 
 from harness.console import out
-from harness.errors import UserError
+from harness.settings import parse_overrides
 
 
 def _options(pairs: list[str] | None, nonfinite: str | None) -> dict[str, str]:
-    options = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UserError(f"--option {pair!r}: expected KEY=VALUE, e.g. --option limit=100")
-        options[key.strip()] = value.strip()
+    options = parse_overrides(pairs, flag="--option", example="limit=100")
     if nonfinite:
         options["nonfinite"] = nonfinite
     return options
