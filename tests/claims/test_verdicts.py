@@ -64,6 +64,18 @@ def test_rules_are_versioned_and_pinned() -> None:
         "a verdict rule changed: add a rules version instead of editing one in place, then pin its fingerprint")
 
 
+def test_the_fingerprint_follows_every_rule_function_and_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.claims import verdict
+
+    before = rules_fingerprint("v2")
+    functions = verdict._RULE_SETS["v2"]
+    monkeypatch.setitem(verdict._RULE_SETS, "v2", (*functions[:-1], test_rules_are_versioned_and_pinned))
+    assert rules_fingerprint("v2") != before
+    monkeypatch.setitem(verdict._RULE_SETS, "v2", functions)
+    monkeypatch.setitem(verdict._CONSTANTS, "v2", (*verdict._CONSTANTS["v2"][:1], 0.6))
+    assert rules_fingerprint("v2") != before
+
+
 def test_every_verdict_carries_its_rules_version() -> None:
     claim, ev = absolute(70.0, tolerance=0.5), evidence({0: 0.70, 1: 0.70})
     assert judge(claim, ev, "v1").rules_version == 1 and judge(claim, ev, "v2").rules_version == 2
