@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import discovery
+from harness.errors import UserError
 from harness.registry import Registry
 from harness.tasks.spec import TaskSpec, load_task_file
 
@@ -14,11 +15,14 @@ ORIGINS: dict[str, Path] = {}  # task name -> the spec file it was read from
 
 
 def include_tasks(paths: list[Path], *, replace: bool = False) -> list[str]:
-    """Register each task file; returns their names. Included folders may redefine a task (``replace``)."""
+    """Register each task file; returns their names. A user's folder may redefine a task (``replace``)."""
     names = []
     for path in paths:
         spec = load_task_file(path)
-        TASKS.add(spec.name, spec, replace=replace)
+        earlier = TASKS.registered(spec.name)
+        if earlier is not None and earlier != spec and not replace:
+            raise UserError(f"task file {path}: task {spec.name!r} is already defined in {ORIGINS[spec.name]}")
+        TASKS.add(spec.name, spec, replace=True)
         ORIGINS[spec.name] = Path(path).resolve()
         names.append(spec.name)
     return names
@@ -29,4 +33,4 @@ def get_task(name: str) -> TaskSpec:
 
 
 include_tasks(sorted(SPEC_DIR.glob("*.toml")))
-discovery.subscribe(lambda folder: include_tasks(list(folder.tasks), replace=True))
+discovery.subscribe(lambda folder: include_tasks(list(folder.tasks), replace=folder.user))

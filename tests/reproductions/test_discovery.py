@@ -86,3 +86,33 @@ def test_claim_metric_must_be_a_metric_of_its_task(tmp_path: Path) -> None:
     (tmp_path / "claims.toml").write_text(CLAIMS.format(metric="accuracy").replace("digits-views", "digits-veiws"))
     with pytest.raises(UserError, match="claim 'c': unknown task 'digits-veiws'"):
         Reproduction("p", tmp_path).claims()
+
+
+TASK = """name = "discovery-test-task"
+version = 1
+description = "{description}"
+dataset = "digits"
+modalities = ["left"]
+target_kind = "single-label"
+num_classes = 10
+metrics = ["accuracy"]
+primary_metric = "accuracy"
+citation = "c"
+"""
+
+
+def test_two_plugins_cannot_define_one_task_differently(tmp_path: Path, monkeypatch) -> None:
+    from harness.tasks.registry import ORIGINS, TASKS
+
+    monkeypatch.setattr(discovery, "_folders", list(discovery._folders))
+    _files(tmp_path, {"a/t.toml": TASK.format(description="one"), "b/t.toml": TASK.format(description="two"),
+                      "c/t.toml": TASK.format(description="three")})
+    try:
+        discovery.include(tmp_path / "a", user=False)
+        with pytest.raises(UserError, match=r"'discovery-test-task' is already defined in .*a/t\.toml"):
+            discovery.include(tmp_path / "b", user=False)
+        discovery.include(tmp_path / "c")  # --include-path: the user's own definition wins
+        assert TASKS.get("discovery-test-task").description == "three"
+    finally:
+        TASKS.remove("discovery-test-task")
+        ORIGINS.pop("discovery-test-task")
