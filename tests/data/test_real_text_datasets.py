@@ -111,4 +111,8 @@ def test_meld_subset_prepares_with_real_encoder(shared_data: Path, encoder: Text
     assert manifest["splits"] == {"train": 12, "valid": 12, "test": 12}
     assert manifest["features"]["text"] == {"shape": [384], "dtype": "float32", "sequence": False}
     assert manifest["notes"]["limit_rows_per_split"] == 12
-    assert store.load_dataset("meld_emotion").split("test").features["text"].shape == (12, 384)
+    test = store.load_dataset("meld_emotion").split("test")
+    assert test.features["text"].shape == (12, 384)
+    assert set(manifest["groups"]) == {"dialogue", "turn", "speaker"}
+    assert [len(rows) for rows in test.dialogues()] == [3, 8, 1]  # the first 12 rows cut test dialogue 2
+    assert test.groups["speaker"][:3].tolist() == ["Mark", "Rachel", "Rachel"]
