@@ -47,18 +47,16 @@ def modality_specs(split: Split, modalities: tuple[str, ...]) -> list[ModalitySp
         raise UserError(f"modalities {missing} are not in the data; it has {sorted(split.features)}")
     out = []
     for m in modalities:
-        x = split.features[m]
-        out.append(ModalitySpec(m, int(x.shape[-1]), int(x.shape[1]) if split.is_sequence(m) else 1,
-                                split.is_sequence(m)))
+        x, _ = _as_steps(split, m)
+        out.append(ModalitySpec(m, int(x.shape[-1]), int(x.shape[1]), split.is_sequence(m)))
     return out
 
 
 def _as_steps(split: Split, modality: str) -> tuple[np.ndarray, np.ndarray]:
-    """Features as ``(n, T, d)`` and lengths ``(n,)``; a vector is one step."""
-    x = split.features[modality]
+    """Features as ``(n, T, d)`` and lengths ``(n,)``; a vector (or a flattened image) is one step."""
     if split.is_sequence(modality):
-        return x, split.lengths[modality].astype(np.int64)
-    return x[:, None, :], np.ones(len(split), dtype=np.int64)
+        return split.features[modality], split.lengths[modality].astype(np.int64)
+    return split.pooled(modality)[:, None, :], np.ones(len(split), dtype=np.int64)
 
 
 @dataclass(frozen=True)

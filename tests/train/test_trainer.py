@@ -35,7 +35,7 @@ def test_different_seeds_differ():
     assert not np.array_equal(a.predict(data.split("test")), b.predict(data.split("test")))
 
 
-def test_best_epoch_weights_are_restored_and_selection_uses_the_selection_split_only():
+def test_best_epoch_is_the_first_reaching_the_best_selection_score_and_predictions_after_fit_reproduce_it():
     task, data = tiny_views()
     model = _fit("late-fusion", task, data, epochs=8, patience=8, lr=3e-2)
     history = model.info.history
@@ -135,3 +135,25 @@ def test_model_save_and_load_round_trip(tmp_path):
     fresh = get_model("lmf").build(task, data, tiny_config("lmf"), seed=99)
     fresh.load(tmp_path / "lmf.safetensors")
     np.testing.assert_array_equal(fresh.predict(data.split("test")), model.predict(data.split("test")))
+
+
+def test_an_image_modality_reaches_networks_as_one_step_of_its_flattened_pixels():
+    import dataclasses
+
+    from harness.data.dataset import MultimodalDataset, Split
+    from harness.train.batches import modality_specs
+
+    task, views = tiny_views()
+    splits = {}
+    for name, split in views.splits.items():
+        image = np.repeat(split.features["left"][:, :4, None, None], 3, axis=2)  # (n, 4, 3, 1)
+        splits[name] = Split(ids=split.ids, labels=split.labels, features={"image": image.astype(np.float32)})
+    data = MultimodalDataset(name="tiny_image", splits=splits)
+    task = dataclasses.replace(task, modalities=("image",))
+    (spec,) = modality_specs(data.split("train"), ("image",))
+    assert (spec.dim, spec.max_len, spec.sequence) == (12, 1, False)
+    std = Standardizer.fit(data.split("train"), ("image",))
+    inputs, _ = TensorData(data.split("valid"), std, torch.device("cpu")).batch(np.arange(5))
+    assert inputs["image"].x.shape == (5, 1, 12)
+    model = _fit("late-fusion", task, data, epochs=3, lr=3e-2)
+    assert model.predict(data.split("test")).shape == (48, 3)
