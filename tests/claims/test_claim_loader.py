@@ -181,6 +181,7 @@ def test_single_run_means_one_run_and_a_plain_std_has_unstated_ddof(tmp_path: Pa
     ('std = "0.4"\n', "std must be a number"),
     ('protocol_differs = [""]\n', "protocol_differs is a list of non-empty strings"),
     ("reports = 3\n", "reports is a list"),
+    ("reports = [1]\n", "a report is a table"),
     ('[[claim.reports]]\nwho = "x"\nvalue = 1.0\n', "missing 'where'"),
     ('[[claim.reports]]\nwho = "x"\nwhere = "y"\nvalue = 1.0\nurl = "z"\n', "unknown report field"),
     ('[[claim.reports]]\nwho = "x"\nwhere = "y"\nvalue = "high"\n', "value must be a number"),

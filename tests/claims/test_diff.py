@@ -100,3 +100,23 @@ def test_user_facing_refusals_name_the_problem(runs, capsys) -> None:
     assert "no finished runs of essl-esimclr, essl-rot-invariant" in capsys.readouterr().err
     with pytest.raises(UserError, match="unknown format 'html'; choose one of text, md"):
         diff_runs(base, base).render("html")
+
+
+def test_a_claim_key_in_two_papers_must_name_its_paper(tmp_path: Path, monkeypatch) -> None:
+    from harness.claims import diff
+    from harness.papers import REPRODUCTIONS, Reproduction
+
+    body = ('[paper]\nkey = "{0}"\ntitle = "t"\nvenue = "v"\nyear = 2020\nlink = "l"\n\n[[claim]]\nkey = "same"\n'
+            'kind = "absolute"\nstatement = "s"\ndataset = "imagenet"\nmetric = "accuracy"\nvariant = "v"\n'
+            'value = 1.0\narm = "x"\nsource = "Table 1"\n')
+    for name in ("pa", "pb"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "claims.toml").write_text(body.format(name))
+        REPRODUCTIONS.add(name, Reproduction(name, tmp_path / name))
+    try:
+        with pytest.raises(UserError, match="claim key 'same' is in several papers \\(pa, pb\\); write paper:same"):
+            diff.find_claim("same")
+        assert diff.find_claim("pb:same").paper.key == "pb"
+    finally:
+        REPRODUCTIONS.remove("pa")
+        REPRODUCTIONS.remove("pb")

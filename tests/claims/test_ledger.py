@@ -270,3 +270,10 @@ def test_a_paper_whose_claims_do_not_load_cannot_stop_other_verdicts(tmp_path: P
         REPRODUCTIONS.remove("broken")
     assert verdict.rules_version == 2 and not verdict.outcome.startswith("not run")
     assert "other systems' values: broken left out" in caplog.text
+
+
+def test_a_dataset_claim_on_a_metric_we_do_not_register_reads_higher_as_better(results: Path) -> None:
+    claim = _claim(kind="absolute", task=None, dataset="imagenet", metric="top-5", a=None, b=None, arm=Arm("x"),
+                   value=90.0)
+    evidence = Ledger(results).evidence(claim, others=[])
+    assert evidence.higher_is_better and "no loader for dataset 'imagenet'" in evidence.unavailable
