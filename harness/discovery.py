@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import sys
 import tomllib
 from collections.abc import Callable
@@ -93,11 +94,13 @@ def _import_code(folder: Folder, package: str | None) -> None:
             importlib.import_module(f"{package}.{paper.name}")
         return
     base = root.parent if folder.papers == (root,) else root
-    if str(base) not in sys.path:
-        sys.path.insert(0, str(base))
     names = [p.name for p in folder.papers]
     if folder.papers != (root,):
         names += sorted(p.stem for p in root.glob("*.py") if not p.name.startswith(("_", ".")))
+    for name in names:
+        _refuse_shadowing(name, base)
+    if str(base) not in sys.path:
+        sys.path.insert(0, str(base))
     for name in names:
         module = importlib.import_module(name)
         if (base / name).is_dir() and not (base / name / "__init__.py").is_file():
@@ -105,6 +108,21 @@ def _import_code(folder: Folder, package: str | None) -> None:
             for path in sorted((base / name).glob("*.py")):
                 if not path.name.startswith(("_", ".")):
                     importlib.import_module(f"{module.__name__}.{path.stem}")
+
+
+def _refuse_shadowing(name: str, base: Path) -> None:
+    """A plug-in imported by its own name must not hide, or be hidden by, another module of that name."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return
+    if spec is None:
+        return
+    locations = [spec.origin] if spec.has_location else list(spec.submodule_search_locations or [])
+    for location in locations:
+        if Path(base).resolve() not in Path(location).resolve().parents:
+            raise UserError(f"plug-in {Path(base) / name} has the name of the module {name!r} at {location}; "
+                            "rename its folder or file")
 
 
 def include(root: Path, *, package: str | None = None, user: bool = True) -> Folder:

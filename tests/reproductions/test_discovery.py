@@ -116,3 +116,10 @@ def test_two_plugins_cannot_define_one_task_differently(tmp_path: Path, monkeypa
     finally:
         TASKS.remove("discovery-test-task")
         ORIGINS.pop("discovery-test-task")
+
+
+def test_a_plugin_may_not_shadow_an_installed_module(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(discovery, "_folders", list(discovery._folders))
+    _files(tmp_path, {"json.py": "raise AssertionError('must not be imported')\n"})
+    with pytest.raises(UserError, match="has the name of the module 'json'"):
+        discovery.include(tmp_path)
