@@ -123,3 +123,15 @@ def test_a_plugin_may_not_shadow_an_installed_module(tmp_path: Path, monkeypatch
     _files(tmp_path, {"json.py": "raise AssertionError('must not be imported')\n"})
     with pytest.raises(UserError, match="has the name of the module 'json'"):
         discovery.include(tmp_path)
+
+
+def test_registered_names_follow_the_spelling_rule() -> None:
+    """Models, suites and papers are lower-case with hyphens (README, Naming), wherever they were registered."""
+    import re
+
+    from harness.models import MODELS
+    from harness.sweep.suite import SUITES
+
+    for kind, names in (("model", MODELS.names()), ("suite", SUITES.names()), ("paper", REPRODUCTIONS.names())):
+        bad = [n for n in names if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n)]
+        assert bad == [], f"{kind} names not in kebab-case: {bad}"
