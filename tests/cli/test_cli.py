@@ -70,3 +70,17 @@ def test_leaderboard_writes_tables_and_reports_missing_data(capsys, tmp_path: Pa
 def test_python_dash_m_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "harness", "tasks"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "digits-views" in proc.stdout
+
+
+def test_reproduce_honours_jobs(capsys, tmp_path: Path, monkeypatch) -> None:
+    import harness.sweep.execute as execute
+
+    seen: dict = {}
+
+    def fake_execute_all(specs, results, **options):
+        seen.update(options, n=len(specs))
+        return []
+
+    monkeypatch.setattr(execute, "execute_all", fake_execute_all)
+    code, out, _ = _run(capsys, "-q", "--results", str(tmp_path), "--jobs", "3", "reproduce", "essl", "--seeds", "0")
+    assert code == 0 and seen["jobs"] == 3 and seen["n"] > 0
