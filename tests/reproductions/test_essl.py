@@ -18,6 +18,7 @@ from harness.ssl.augment import Augment, all_rotations, augment
 from harness.ssl.losses import info_nce
 from harness.tasks import get_task
 from harness.train import StepContext
+from harness.train.device import one_thread
 from reproductions.essl import model as essl
 from reproductions.essl.recipe import EsslNet, EsslStep, Protocol, pretrain
 
@@ -89,7 +90,8 @@ def test_simclr_pretraining_trains_backbone_and_projector_and_leaves_the_rotatio
                         temperature=0.5, lmbd=0.0, rotation_invariance=False)
     net = _net()
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    info = pretrain(net, essl.images_of(TASK, digits.split("train"))[:64], protocol, Augment(rotation_size=4), 0)
+    with one_thread():  # as the model runs it: a first multi-threaded conv pass alone costs seconds on shared cores
+        info = pretrain(net, essl.images_of(TASK, digits.split("train"))[:64], protocol, Augment(rotation_size=4), 0)
     after = net.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("rotation_head."))
     assert not torch.equal(before["backbone.0.weight"], after["backbone.0.weight"])
