@@ -22,7 +22,22 @@ The Trainer keeps what every run shares: device, autocast precision, fp16 loss s
 AdamW, ``Selection``).
 
 Why this small: each hook is one call with one job. A paper that needs more (e.g. an EMA teacher) does it in its
-step or a callback, which see the module and the optimiser.
+step or a callback, which see the module and the optimiser. A two-loss step and a two-stage run look like::
+
+    def step(net, batch, ctx):
+        inputs, y = batch
+        with ctx.autocast():
+            a, b = net.encode(inputs["audio"]), net.encode(inputs["video"])  # two forward passes
+        contrast, cls = info_nce(a, b, 0.1), F.cross_entropy(net.head(a), y)
+        return StepOutput(contrast + 0.5 * cls, {"contrast": contrast.detach(), "cls": cls.detach()})
+
+    trainer.run(net, [
+        Phase("pretrain", data, step, 100, ShuffledBatches(256), sgd_warmup_cosine(0.5, 0.9, 5e-4, 300)),
+        Phase("finetune", data, step, 10, GroupBatches(split.dialogues(), 8), adamw(1e-4, 0.0), frozen=("encoder.",),
+              callbacks=[Selection(score, get_metric("accuracy"), patience=3)]),
+    ])
+
+(E-SSL's ``reproductions/essl/recipe.py`` is a complete example.)
 """
 
 from __future__ import annotations
