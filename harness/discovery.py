@@ -132,7 +132,11 @@ def include(root: Path, *, package: str | None = None, user: bool = True) -> Fol
         if seen.root == resolved:
             return seen
     folder = scan(resolved, user=user)
-    _import_code(folder, package)
+    try:
+        _import_code(folder, package)
+    except Exception as err:
+        err.add_note(f"while importing the Python of the plug-in folder {resolved}")
+        raise
     _folders.append(folder)
     for listener in list(_listeners):
         listener(folder)
@@ -158,4 +162,8 @@ def load_plugins() -> None:
         return
     _loaded = True  # set first: a plug-in that looks a name up while loading must not recurse
     for entry in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
-        entry.load()
+        try:
+            entry.load()
+        except Exception as err:
+            err.add_note(f"while loading the mmrepro plug-in {entry.name!r} ({entry.value}, group {GROUP})")
+            raise
