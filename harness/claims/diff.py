@@ -16,6 +16,7 @@ from typing import Any
 from tabulate import tabulate
 
 from harness.claims.claim import Claim
+from harness.claims.verdict import Verdict
 from harness.console import out
 from harness.errors import UserError
 
@@ -115,9 +116,10 @@ def _label(r: dict[str, Any]) -> str:
     return f"run {r['run_id']} ({r['spec']['task']}/{r['spec']['model']}, seed {r['spec']['seed']})"
 
 
-def diff_claim(claim: Claim, records: dict[str, list[Any]]) -> Difference:
+def diff_claim(claim: Claim, records: dict[str, list[Any]], verdict: Verdict | None = None) -> Difference:
     """The claim's protocol beside our runs' (A = the paper, B = ours; ``records``: arm label -> its runs), then
-    the claimed value beside our mean (relative claims: the difference of the arms' means)."""
+    the claimed value beside our mean (relative claims: the difference of the arms' means) and, given the
+    ``verdict``, beside the value the rules compared (e.g. our best seed for a best-of-n claim)."""
     p = claim.protocol
     by_arm = {label: [_plain(r) for r in runs] for label, runs in records.items()}
     empty = [label for label, runs in by_arm.items() if not runs]
@@ -153,7 +155,11 @@ def diff_claim(claim: Claim, records: dict[str, list[Any]]) -> Difference:
     name = claim.metric if claim.kind == "absolute" else f"{claim.metric}, a − b"
     gap = [(f"{name} ({split}, {claim.unit or 'raw'})", _fmt(claim.value), _fmt(ours_value),
             f"{ours_value - claim.value:+.4g}" if claim.value is not None else "–")]
-    notes = [f"protocol differs (recorded): {d}" for d in claim.protocol_differs]
+    if verdict is not None and verdict.n and verdict.compared != "mean":
+        gap.append((f"as compared by rules v{verdict.rules_version}: {verdict.compared}", _fmt(claim.value),
+                    _fmt(verdict.achieved), f"{verdict.delta:+.4g}" if claim.value is not None else "–"))
+    notes = [f"verdict (rules v{verdict.rules_version}): {verdict.outcome}"] if verdict is not None else []
+    notes += [f"protocol differs (recorded): {d}" for d in claim.protocol_differs]
     notes += [f"third-party report: {r.who} ({r.where}): {_fmt(r.value)}, {r.protocol.aggregation_label}"
               for r in claim.reports]
     missing = p.missing()
@@ -206,7 +212,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise UserError(f"claim {args.a} is relative: compare it with our runs of both arms (omit B)")
         difference = diff_claim(claim, {claim.arm.label: [find_record(args.results, args.b)[1]]})
     else:
-        difference = diff_claim(claim, arm_records(args.results, claim))
+        from harness.claims.ledger import Ledger
+
+        difference = diff_claim(claim, arm_records(args.results, claim), Ledger(args.results).judge(claim))
     out(difference.render(args.format))
     return 0
 

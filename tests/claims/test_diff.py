@@ -9,6 +9,7 @@ import pytest
 
 from harness.claims.claim import Arm, Claim, Paper, Protocol, Report, Selection
 from harness.claims.diff import diff_claim, diff_runs, run_fields
+from harness.claims.verdict import Verdict
 from harness.cli import main
 from harness.errors import UserError
 from harness.runs.runner import execute, plan_run
@@ -89,6 +90,18 @@ def test_claim_against_our_runs_names_the_protocol_fields_that_differ(runs) -> N
         diff_claim(claim, {"late-fusion": []})
 
 
+def test_claim_diff_shows_the_value_the_rules_compared(runs) -> None:
+    _, base, other_seed, _ = runs
+    claim = Claim(PAPER, "k", "absolute", "s", "accuracy", "v", "Table 1", task="digits-views", value=90.0,
+                  unit="%", arm=Arm("late-fusion"), protocol=Protocol(aggregation="best-of-n", n=2,
+                                                                     selection=Selection("valid", "accuracy")))
+    verdict = Verdict(claim, "not reproduced (below)", 20.0, 1.0, 2, rules_version=2, mean=19.5,
+                      compared="best of 2")
+    difference = diff_claim(claim, {"late-fusion": [base, other_seed]}, verdict)
+    assert difference.gap[-1] == ("as compared by rules v2: best of 2", "90", "20", "-70")
+    assert "verdict (rules v2): not reproduced (below)" in difference.render()
+
+
 def test_user_facing_refusals_name_the_problem(runs, capsys) -> None:
     root, base, _, _ = runs
     capsys.readouterr()
@@ -120,3 +133,24 @@ def test_a_claim_key_in_two_papers_must_name_its_paper(tmp_path: Path, monkeypat
     finally:
         REPRODUCTIONS.remove("pa")
         REPRODUCTIONS.remove("pb")
+
+
+def test_cli_diff_of_a_claim_and_our_runs(runs, tmp_path: Path, capsys) -> None:
+    from harness.papers import REPRODUCTIONS, Reproduction
+
+    root = runs[0]
+    (tmp_path / "toy2").mkdir()
+    (tmp_path / "toy2" / "claims.toml").write_text(
+        '[paper]\nkey = "toy2"\ntitle = "t"\nvenue = "v"\nyear = 2020\nlink = "l"\n\n[[claim]]\nkey = "lf"\n'
+        'kind = "absolute"\nstatement = "s"\ntask = "digits-views"\nmetric = "accuracy"\nvariant = "v"\n'
+        'value = 50.0\nunit = "%"\narm = { model = "late-fusion", set = { epochs = 1, hidden = 8 } }\n'
+        'source = "Table 1"\naggregation = "best-of-n"\nn = 10\nselection = "test"\n')
+    REPRODUCTIONS.add("toy2", Reproduction("toy2", tmp_path / "toy2"))
+    try:
+        assert main(["--results", str(root), "diff", "toy2:lf", "--format", "md"]) == 0
+    finally:
+        REPRODUCTIONS.remove("toy2")
+    md = capsys.readouterr().out
+    assert md.startswith("## Diff: claim toy2:lf vs our runs of late-fusion[epochs=1,hidden=8]")
+    assert "| aggregation" in md and "best of 10" in md and "as compared by rules v2: best of 2" in md
+    assert "verdict (rules v2): " in md
