@@ -90,24 +90,23 @@ def _import_code(folder: Folder, package: str | None) -> None:
     """
     root = folder.root
     if package is not None:
-        for paper in folder.papers:
-            importlib.import_module(f"{package}.{paper.name}")
-        return
-    base = root.parent if folder.papers == (root,) else root
-    names = [p.name for p in folder.papers]
-    if folder.papers != (root,):
-        names += sorted(p.stem for p in root.glob("*.py") if not p.name.startswith(("_", ".")))
-    for name in names:
-        _refuse_shadowing(name, base)
-    if str(base) not in sys.path:
-        sys.path.insert(0, str(base))
-    for name in names:
-        module = importlib.import_module(name)
-        if (base / name).is_dir() and not (base / name / "__init__.py").is_file():
+        modules = [(f"{package}.{paper.name}", paper) for paper in folder.papers]
+    else:
+        base = root.parent if folder.papers == (root,) else root
+        modules = [(paper.name, paper) for paper in folder.papers]
+        if folder.papers != (root,):
+            modules += [(p.stem, p) for p in sorted(root.glob("*.py")) if not p.name.startswith(("_", "."))]
+        for name, _ in modules:
+            _refuse_shadowing(name, base)
+        if str(base) not in sys.path:
+            sys.path.insert(0, str(base))
+    for name, path in modules:
+        importlib.import_module(name)
+        if path.is_dir() and not (path / "__init__.py").is_file():
             # A paper without __init__.py is a namespace package: import its modules one by one.
-            for path in sorted((base / name).glob("*.py")):
-                if not path.name.startswith(("_", ".")):
-                    importlib.import_module(f"{module.__name__}.{path.stem}")
+            for module in sorted(path.glob("*.py")):
+                if not module.name.startswith(("_", ".")):
+                    importlib.import_module(f"{name}.{module.stem}")
 
 
 def _refuse_shadowing(name: str, base: Path) -> None:

@@ -135,3 +135,20 @@ def test_registered_names_follow_the_spelling_rule() -> None:
     for kind, names in (("model", MODELS.names()), ("suite", SUITES.names()), ("paper", REPRODUCTIONS.names())):
         bad = [n for n in names if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n)]
         assert bad == [], f"{kind} names not in kebab-case: {bad}"
+
+
+def test_a_paper_without_init_has_each_module_imported(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setattr(discovery, "_folders", list(discovery._folders))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    name = "mmrepro_namespace_paper"
+    _files(tmp_path, {f"{name}/claims.toml": CLAIMS.format(metric="accuracy"), f"{name}/model.py": "LOADED = 1\n"})
+    try:
+        discovery.include(tmp_path / name)
+        assert sys.modules[f"{name}.model"].LOADED == 1
+        assert REPRODUCTIONS.get(name).folder == tmp_path / name
+    finally:
+        REPRODUCTIONS.remove(name)
+        for module in (name, f"{name}.model"):
+            sys.modules.pop(module, None)
