@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from harness.models import ModelDef, resolve_config
+from harness.models import ModelDef, get_model, resolve_config
 from harness.tasks.spec import TaskSpec
 from harness.train.device import resolve_precision, select_device
 
@@ -37,20 +37,11 @@ class RunSpec:
     @property
     def model_label(self) -> str:
         """The model name, plus the settings that differ from its defaults (leaderboard row label)."""
-        from harness.models import get_model
-
         defaults = plain_config(get_model(self.model).config_cls())
         changed = {k: v for k, v in self.config.items() if defaults.get(k) != v}
         if not changed:
             return self.model
         return self.model + "[" + ",".join(f"{k}={v}" for k, v in sorted(changed.items())) + "]"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> RunSpec:
-        return cls(**raw)
 
 
 def resolve_execution(config: Any) -> tuple[str, str]:

@@ -105,7 +105,7 @@ def test_run_id_is_stable_and_ignores_key_order() -> None:
     assert plan_run(TASK, "linear-early", 0).run_id == base.run_id
     reordered = dataclasses.replace(base, config=dict(reversed(list(base.config.items()))))
     assert reordered.run_id == base.run_id
-    assert RunSpec.from_dict(base.to_dict()).run_id == base.run_id
+    assert RunSpec(**json.loads(json.dumps(dataclasses.asdict(base)))).run_id == base.run_id
 
 
 def test_precision_auto_is_resolved_into_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
