@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench
+.PHONY: demo test bench mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --cov=harness --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_default_suite.py
+
+# Mutation score of claims/runs/metrics/train/split handling (benchmarks/mutation_score.py): long, not in `make test`.
+mutate: $(STAMP)
+	nice $(BIN)/python benchmarks/mutation_score.py
