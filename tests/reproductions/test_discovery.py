@@ -32,6 +32,12 @@ source = "Table 1, p. 1"
 """
 
 
+@pytest.fixture(autouse=True)
+def plugins_loaded() -> None:
+    """Tests below swap discovery's state for a while; the installed plug-ins must be in it before that."""
+    discovery.load_plugins()
+
+
 def _files(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
