@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import logging
 import sys
 import tomllib
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from pathlib import Path
 from harness.errors import UserError
 
 GROUP = "mmrepro.plugins"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,11 @@ def load_plugins() -> None:
     if _loaded:
         return
     _loaded = True  # set first: a plug-in that looks a name up while loading must not recurse
-    for entry in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
+    entries = sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name)
+    if not entries:
+        log.warning("no %s entry points: install the package (pip install -e .) to register the baselines "
+                    "and papers", GROUP)
+    for entry in entries:
         try:
             entry.load()
         except Exception as err:
