@@ -6,7 +6,14 @@ reconstructed and why.
 """
 
 from harness.models import register_model
-from reproductions.qmn.arms import NoInfluenceConfig, NoInterferenceConfig, QMNConfig, RealTwinConfig, build
+from reproductions.qmn.arms import (
+    NoInfluenceConfig,
+    NoInterferenceConfig,
+    QMNConfig,
+    QMNNConfig,
+    RealTwinConfig,
+    build,
+)
 
 KINDS = ("single-label",)
 
@@ -19,3 +26,6 @@ register_model("qmn-no-influence", config=NoInfluenceConfig, target_kinds=KINDS,
                description="QMN without the strong/weak influence between adjacent turns of different speakers")(build)
 register_model("qmn-real", config=RealTwinConfig, target_kinds=KINDS,
                description="QMN's real-valued non-quantum twin with the same parameter count")(build)
+register_model("qmnn", config=QMNNConfig, target_kinds=KINDS,
+               description="QMNN (Li et al., AAAI 2021), a related model: speaker-phased pure states, unitary "
+                           "quantum-like RNN, measurement and a small head (not Zhang et al.'s QMN)")(build)

@@ -34,6 +34,7 @@ from reproductions.qmn.model import (
     matched_state_width,
     n_parameters,
 )
+from reproductions.qmn.qmnn import QMNNNetwork
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,9 @@ class QMNConfig(TrainConfig):
     ``precision`` is fp32: the density matrices are complex64, and autocast has no half-precision complex type.
     """
 
-    epochs: int = 12
-    batch_size: int = 16
-    lr: float = 2e-3
+    epochs: int = 15
+    batch_size: int = 32
+    lr: float = 3e-3
     patience: int = 4
     precision: str = "fp32"
     modalities: tuple[str, ...] = ()
@@ -68,6 +69,14 @@ class NoInfluenceConfig(QMNConfig):
 
 
 @dataclass(frozen=True)
+class QMNNConfig(QMNConfig):
+    """QMNN (AAAI 2021), a related model: d = 16 (the repository's 50, scaled down); ``speakers`` speaker phases."""
+
+    dim: int = 16
+    speakers: int = 8
+
+
+@dataclass(frozen=True)
 class RealTwinConfig(QMNConfig):
     """``state=0``: the width that matches QMN's parameter count (same hidden, dim and components)."""
 
@@ -85,6 +94,8 @@ def sizes_of(task: TaskSpec, train: Split, config: QMNConfig) -> tuple[tuple[str
 
 
 def build_network(config: QMNConfig, sizes: Sizes) -> nn.Module:
+    if isinstance(config, QMNNConfig):
+        return QMNNNetwork(sizes, config.speakers)
     if isinstance(config, RealTwinConfig):
         target = n_parameters(QMNNetwork(sizes, interference=config.interference, influence=config.influence))
         width = config.state or matched_state_width(sizes, target, influence=config.influence)

@@ -1,7 +1,8 @@
 """A split as padded whole dialogues: what QMN's recurrence over turns needs, built from the engine's group fields.
 
 Rows are grouped by ``Split.dialogues()`` (``dialogue`` field, ordered by ``turn``); ``switch`` marks turns whose
-``speaker`` differs from the previous turn's, the only speaker information the strong/weak influence uses.
+``speaker`` differs from the previous turn's, the only speaker information the strong/weak influence uses;
+``speaker`` indexes each turn's speaker within its dialogue (QMNN's speaker phases).
 Features are standardised with the training split's statistics (:class:`harness.train.Standardizer`) and padded
 turns are zero; labels of padded turns are -100 (ignored by cross-entropy), and ``rows`` maps every real turn
 back to its row in the split, so predictions come back in the split's own order.
@@ -46,10 +47,15 @@ class PackedDialogues:
         speaker = np.asarray(split.group("speaker"))[np.where(real, rows, 0)]
         switch = np.zeros((n, t), dtype=bool)
         switch[:, 1:] = (speaker[:, 1:] != speaker[:, :-1]) & real[:, 1:]
+        index = np.zeros((n, t), dtype=np.int64)
+        for i, g in enumerate(groups):  # speaker index by order of first appearance within the dialogue
+            _, first, inverse = np.unique(speaker[i, : len(g)], return_index=True, return_inverse=True)
+            index[i, : len(g)] = np.argsort(np.argsort(first))[inverse]
         self.rows = rows
         self.device = torch.device(device)
         self.mask = torch.from_numpy(real).to(self.device)
         self.switch = torch.from_numpy(switch).to(self.device)
+        self.speaker = torch.from_numpy(index).to(self.device)
         labels = np.where(real, np.asarray(split.labels)[np.where(real, rows, 0)], IGNORE)
         self.y = torch.from_numpy(labels.astype(np.int64)).to(self.device)
         self.x = {}
@@ -71,7 +77,8 @@ class PackedDialogues:
         steps = int(self.mask[index].sum(1).max())
         idx = torch.from_numpy(np.asarray(index)).to(self.device)
         x = {m: v[idx, :steps] for m, v in self.x.items()}
-        return Dialogues(x, self.mask[idx, :steps], self.switch[idx, :steps]), self.y[idx, :steps]
+        return (Dialogues(x, self.mask[idx, :steps], self.switch[idx, :steps], self.speaker[idx, :steps]),
+                self.y[idx, :steps])
 
     def unpack(self, per_turn: np.ndarray) -> np.ndarray:
         """(n_dialogues, T, ...) outputs back to (n_rows, ...) in the split's row order."""

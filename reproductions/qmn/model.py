@@ -1,9 +1,10 @@
 """QMN networks over whole conversations, and their same-size real-valued twin.
 
 A batch is a set of dialogues (:class:`Dialogues`): per modality a ``(B, T, d)`` tensor of utterance features in
-turn order, a ``(B, T)`` mask of real turns (a prefix of each row), and a ``(B, T)`` flag ``switch`` that is True
-where the speaker differs from the previous turn's. Both networks return ``(B, T, C)`` log-probabilities, so
-cross-entropy on them is the negative log-likelihood of the measured (QMN) or softmax (twin) distribution.
+turn order, a ``(B, T)`` mask of real turns (a prefix of each row), a ``(B, T)`` flag ``switch`` that is True
+where the speaker differs from the previous turn's, and each turn's speaker index within its dialogue. Both
+networks return ``(B, T, C)`` log-probabilities, so cross-entropy on them is the negative log-likelihood of the
+measured (QMN) or softmax (twin) distribution.
 
 Everything is causal over turns (a unidirectional LSTM and a forward recurrence), so padding after the last turn
 never changes a real turn's output, and no operation mixes dialogues, so their order in a batch is irrelevant.
@@ -24,6 +25,7 @@ class Dialogues(NamedTuple):
     x: dict[str, torch.Tensor]  # modality -> (B, T, d) float
     mask: torch.Tensor  # (B, T) bool, True on real turns (a prefix)
     switch: torch.Tensor  # (B, T) bool, True where the speaker differs from the previous turn's (never at t = 0)
+    speaker: torch.Tensor  # (B, T) long, the speaker's index within its dialogue (order of first appearance)
 
 
 @dataclass(frozen=True)

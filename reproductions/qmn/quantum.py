@@ -29,14 +29,18 @@ def mixture_state(amplitudes: torch.Tensor, logits: torch.Tensor) -> torch.Tenso
 
     ``amplitudes``: (..., K, d) complex; ``logits``: (..., K) real. Returns (..., d, d): a convex mixture of pure
     states, hence Hermitian, PSD and of trace sum_k p_k = 1 (QIN's utterance density matrix, with K learned
-    "views" of the utterance in place of its words: our features are one vector per utterance).
+    "views" of the utterance in place of its words: our features are one vector per utterance). A zero amplitude
+    vector (e.g. after a ReLU) is no state and gets no weight; with none left, rho is the maximally mixed I/d.
     """
     eps = EPS[amplitudes.dtype]
-    norm = torch.linalg.vector_norm(amplitudes, dim=-1, keepdim=True).clamp_min(eps)
-    psi = amplitudes / norm
-    p = torch.softmax(logits, dim=-1).to(psi.dtype)
+    norm = torch.linalg.vector_norm(amplitudes, dim=-1)
+    valid = norm > eps  # a zero vector is no state: it gets no weight
+    psi = amplitudes / norm.clamp_min(eps)[..., None]
+    empty = ~valid.any(-1, keepdim=True)  # nothing valid: the maximally mixed state I/d
+    p = torch.softmax(logits.masked_fill(~valid, float("-inf")).masked_fill(empty, 0.0), dim=-1).to(psi.dtype)
     rho = torch.einsum("...k,...ki,...kj->...ij", p, psi, psi.conj())
-    return hermitian_part(rho)
+    eye = torch.eye(psi.shape[-1], dtype=psi.dtype, device=psi.device) / psi.shape[-1]
+    return hermitian_part(torch.where(empty[..., None], eye, rho))
 
 
 def weak_measurement(rho: torch.Tensor, sigma: torch.Tensor, strength: torch.Tensor) -> torch.Tensor:

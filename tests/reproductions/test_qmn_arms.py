@@ -11,7 +11,14 @@ import torch
 
 from harness.data.dataset import MultimodalDataset, Split
 from harness.tasks import get_task
-from reproductions.qmn.arms import NoInfluenceConfig, NoInterferenceConfig, QMNConfig, RealTwinConfig, build
+from reproductions.qmn.arms import (
+    NoInfluenceConfig,
+    NoInterferenceConfig,
+    QMNConfig,
+    QMNNConfig,
+    RealTwinConfig,
+    build,
+)
 
 TASK = get_task("synth-conversation")
 
@@ -43,7 +50,8 @@ def data() -> MultimodalDataset:
                                                     "test": _split(4, 2)}, synthetic=True)
 
 
-@pytest.mark.parametrize("config", [QMNConfig(), NoInterferenceConfig(), NoInfluenceConfig(), RealTwinConfig()])
+@pytest.mark.parametrize("config", [QMNConfig(), NoInterferenceConfig(), NoInfluenceConfig(), RealTwinConfig(),
+                                    QMNNConfig()])
 def test_each_arm_trains_and_predicts_distributions_in_row_order(config, data) -> None:
     config = dataclasses.replace(config, epochs=2, batch_size=4, hidden=4, dim=4, components=2)
     model = build(TASK, data, config, 0)

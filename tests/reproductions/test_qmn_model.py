@@ -20,6 +20,7 @@ from reproductions.qmn.model import (
     n_parameters,
     previous_turn,
 )
+from reproductions.qmn.qmnn import QMNNNetwork
 
 DIMS = {"text": 12, "audio": 6, "visual": 5}
 TOL_COMPLEX64 = 5e-5  # float32 rounding through a few 8x8 matrix products
@@ -42,14 +43,14 @@ def _batch(b: int = 5, t: int = 7, seed: int = 0, dims: dict[str, int] = DIMS) -
     x = {m: torch.randn(b, t, d, generator=g) * mask[..., None] for m, d in dims.items()}
     switch = (torch.rand(b, t, generator=g) < 0.6) & mask
     switch[:, 0] = False
-    return Dialogues(x, mask, switch)
+    return Dialogues(x, mask, switch, torch.cumsum(switch.long(), 1) % 2)
 
 
 def _networks(dims: dict[str, int] = DIMS, classes: int = 4) -> list[torch.nn.Module]:
     torch.manual_seed(0)
     sizes = Sizes(dims, classes, hidden=8, dim=5, components=3)
     nets = [QMNNetwork(sizes), QMNNetwork(sizes, interference=False), QMNNetwork(sizes, influence=False),
-            RealTwinNetwork(sizes, 7)]
+            RealTwinNetwork(sizes, 7), QMNNNetwork(sizes, speakers=2)]
     return [n.eval() for n in nets]
 
 
@@ -63,6 +64,26 @@ def test_every_state_the_network_produces_is_a_density_matrix() -> None:
             assert torch.linalg.eigvalsh(rho).min() >= -TOL_COMPLEX64
             trace = torch.diagonal(rho, dim1=-2, dim2=-1).sum(-1)
             assert (trace.real - 1).abs().max() <= TOL_COMPLEX64 and trace.imag.abs().max() <= TOL_COMPLEX64
+
+
+def _assert_density_matrices(rho: torch.Tensor) -> None:
+    assert (rho - rho.mH).abs().max() <= TOL_COMPLEX64
+    assert torch.linalg.eigvalsh(rho).min() >= -TOL_COMPLEX64
+    trace = torch.diagonal(rho, dim1=-2, dim2=-1).sum(-1)
+    assert (trace.real - 1).abs().max() <= TOL_COMPLEX64 and trace.imag.abs().max() <= TOL_COMPLEX64
+
+
+def test_every_qmnn_state_is_a_density_matrix_after_training_steps() -> None:
+    net = _networks()[-1]
+    net.train()
+    optimiser = torch.optim.AdamW(net.parameters(), lr=0.1)  # large steps: unitarity must not depend on them
+    for _ in range(3):
+        optimiser.zero_grad()
+        net(_batch()).sum().backward()
+        optimiser.step()
+    with torch.no_grad():
+        _assert_density_matrices(net.utterance_states(_batch()))
+        _assert_density_matrices(net.states(_batch()))
 
 
 def test_influence_acts_only_where_the_speaker_changes() -> None:
@@ -89,7 +110,8 @@ def test_outputs_are_log_distributions_with_finite_gradients() -> None:
 def test_permuting_dialogues_in_a_batch_changes_nothing() -> None:
     batch = _batch(b=6)
     perm = torch.tensor([3, 0, 5, 1, 4, 2])
-    permuted = Dialogues({m: v[perm] for m, v in batch.x.items()}, batch.mask[perm], batch.switch[perm])
+    permuted = Dialogues({m: v[perm] for m, v in batch.x.items()}, batch.mask[perm], batch.switch[perm],
+                         batch.speaker[perm])
     for net in _networks():
         with torch.no_grad():
             assert torch.allclose(net(permuted), net(batch)[perm], atol=1e-6)
@@ -100,7 +122,8 @@ def test_padding_after_the_last_turn_is_inert() -> None:
     pad = 4
     longer = Dialogues({m: torch.cat([v, torch.randn(3, pad, v.shape[-1])], 1) for m, v in batch.x.items()},
                        torch.cat([batch.mask, torch.zeros(3, pad, dtype=torch.bool)], 1),
-                       torch.cat([batch.switch, torch.ones(3, pad, dtype=torch.bool)], 1))
+                       torch.cat([batch.switch, torch.ones(3, pad, dtype=torch.bool)], 1),
+                       torch.cat([batch.speaker, torch.ones(3, pad, dtype=torch.long)], 1))
     for net in _networks():
         with torch.no_grad():
             a, b = net(batch), net(longer)[:, :5]
@@ -149,6 +172,8 @@ def test_packing_keeps_turn_order_speaker_switches_and_row_order() -> None:
         expected = np.r_[False, speaker[rows][1:] != speaker[rows][:-1]]
         assert (packed.switch[i, : len(rows)].numpy() == expected).all() and not packed.switch[i, len(rows):].any()
         assert (packed.y[i, : len(rows)].numpy() == split.labels[rows]).all()
+        first_seen = list(dict.fromkeys(speaker[rows]))
+        assert (packed.speaker[i, : len(rows)].numpy() == [first_seen.index(s) for s in speaker[rows]]).all()
         assert (packed.y[i, len(rows):] == IGNORE).all()
     assert packed.turns == len(split)
     per_turn = np.where(packed.rows >= 0, packed.rows, -1)[..., None].astype(float)

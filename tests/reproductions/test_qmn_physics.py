@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reproductions.qmn import quantum as q
+from reproductions.qmn.qmnn import evolve, unitary
 
 TOL = {torch.complex64: 2e-5, torch.complex128: 1e-11}
 REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
@@ -60,6 +61,19 @@ def test_mixture_states_are_density_matrices(seed, d, k, dtype, scale, spread) -
     rho = _state(np.random.default_rng(seed), d, k, dtype, scale=scale, spread=spread)
     assert_density_matrix(rho, TOL[dtype])
     assert (q.purity(rho) <= 1 + TOL[dtype]).all() and (q.purity(rho) >= 1 / d - TOL[dtype]).all()
+
+
+@FAST
+@given(seed=seeds, d=st.integers(1, 8), k=st.integers(1, 4), dtype=dtypes)
+def test_zero_amplitudes_get_no_weight_and_none_left_is_maximally_mixed(seed, d, k, dtype) -> None:
+    rng = np.random.default_rng(seed)
+    amplitudes = _complex(rng, (4, k, d), dtype)
+    zero = torch.tensor(rng.random((4, k)) < 0.5)
+    zero[0] = True  # one row with nothing left
+    amplitudes = amplitudes.masked_fill(zero[..., None], 0)
+    rho = q.mixture_state(amplitudes, torch.tensor(rng.normal(size=(4, k)), dtype=REAL[dtype]))
+    assert_density_matrix(rho, TOL[dtype])
+    assert torch.allclose(rho[0], torch.eye(d, dtype=dtype) / d)
 
 
 def test_one_component_is_a_pure_state() -> None:
@@ -118,6 +132,22 @@ def test_unitary_evolution_preserves_trace_and_purity(seed, d, dtype) -> None:
     evolved = u @ rho @ u.mH
     assert_density_matrix(evolved, 10 * TOL[dtype])
     assert (q.purity(evolved) - q.purity(rho)).abs().max() <= 10 * TOL[dtype]
+
+
+@FAST
+@given(seed=seeds, d=st.integers(1, 10), scale=st.sampled_from([0.0, 1.0, 10.0]))
+def test_exp_ih_is_unitary_and_its_evolution_preserves_trace_and_purity(seed, d, scale) -> None:
+    """QMNN's parameterisation: any real generator gives a unitary (zero gives the identity)."""
+    rng = np.random.default_rng(seed)
+    u = unitary(torch.tensor(rng.normal(size=(2, d, d)) * scale, dtype=torch.float64))
+    eye = torch.eye(d, dtype=u.dtype)
+    assert (u.mH @ u - eye).abs().max() <= 1e-9
+    if scale == 0.0:
+        assert torch.allclose(u, eye)
+    rho = _state(rng, d, 3, torch.complex128)
+    evolved = evolve(u, rho)
+    assert_density_matrix(evolved, 1e-9)
+    assert (q.purity(evolved) - q.purity(rho)).abs().max() <= 1e-9
 
 
 def _distributions(rng: np.random.Generator, shape: tuple[int, ...], zeros: float = 0.0) -> torch.Tensor:
