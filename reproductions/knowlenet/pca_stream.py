@@ -70,4 +70,6 @@ class SharedProjection(nn.Module):
         self.projection.copy_(fit_projection(text, image, self.p))
 
     def forward(self, text: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
-        return discrepancy(self.w1(text) @ self.projection, self.w2(image) @ self.projection, self.kind)
+        # (T W1) P computed as T (W1 P): the same product, without the (B, d_t + d_i) intermediate
+        return discrepancy(text @ (self.w1.weight.T @ self.projection),
+                           image @ (self.w2.weight.T @ self.projection), self.kind)
