@@ -361,3 +361,40 @@ def test_v2_allows_the_reported_std_under_every_aggregation(protocol: Protocol) 
     claim = absolute(70.0, std=1.5, protocol=protocol)
     assert judge(claim, evidence({0: 0.71}, {0: 0.5}), "v2").outcome == REPRODUCED
     assert judge(dataclasses.replace(claim, std=None), evidence({0: 0.71}, {0: 0.5}), "v2").outcome == ABOVE
+
+
+# ---- v1 absolute down to the numbers it reports (mutants of absolute_verdict that survived `make mutate`) --------
+
+def test_v1_absolute_reports_its_numbers_and_why() -> None:
+    claim = absolute(70.0, tolerance=0.5)
+    v = absolute_verdict(claim, [0.70, 0.71, 0.72])
+    half = (v.ci_high - v.ci_low) / 2
+    assert v.claim is claim and v.rules_version == 1 and v.n == 3 and v.outcome == REPRODUCED
+    assert v.achieved == pytest.approx(71.0) and v.mean == pytest.approx(71.0)
+    assert v.std == pytest.approx(statistics.stdev([70.0, 71.0, 72.0]))
+    assert v.detail == f"|delta| 1 <= {half:.3g} allowed"
+    v = absolute_verdict(absolute(75.0, tolerance=0.5), [0.70, 0.71, 0.72])
+    assert v.outcome == BELOW and v.detail == f"|delta| 4 > {half:.3g} allowed"
+
+
+def test_v1_gap_inside_the_half_width_but_beyond_a_third_of_the_width_is_reproduced() -> None:
+    # values 70, 71, 72: half-width 2.48, a third of the width 1.66; the gap is 2
+    v = absolute_verdict(absolute(73.0), [0.70, 0.71, 0.72])
+    assert (v.ci_high - v.ci_low) / 3 < 2.0 < (v.ci_high - v.ci_low) / 2 and v.outcome == REPRODUCED
+
+
+def test_v1_two_seeds_already_have_a_ci() -> None:
+    # values 70, 72: t(0.975, 1) = 12.7, so the half-width 12.7 covers a 4-point gap
+    assert absolute_verdict(absolute(75.0), [0.70, 0.72]).outcome == REPRODUCED
+
+
+def test_v1_without_runs_keeps_the_claim_and_rules_version_and_a_claim_without_value_is_refused() -> None:
+    claim = absolute()
+    v = absolute_verdict(claim, [])
+    assert v.claim is claim and v.outcome == NO_RECORDS and v.rules_version == 1
+    with pytest.raises(ValueError, match="claim 'abs' is absolute but states no value"):
+        absolute_verdict(absolute(value=None), [0.7])
+
+
+def test_rules_fingerprints_are_16_hex_digits() -> None:
+    assert all(len(rules_fingerprint(name)) == 16 and int(rules_fingerprint(name), 16) >= 0 for name in RULES)
