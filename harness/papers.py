@@ -14,6 +14,7 @@ from pathlib import Path
 from harness import discovery
 from harness.claims.claim import Claim, load_claims
 from harness.errors import UserError
+from harness.names import check_name
 from harness.registry import Registry
 from harness.settings import as_settings
 from harness.sweep.suite import Suite, load_suite_file
@@ -73,6 +74,7 @@ REPRODUCTIONS: Registry[Reproduction] = Registry("reproduction")
 
 def _include_papers(folder: discovery.Folder) -> None:
     for paper in folder.papers:
+        check_name("paper", paper.name, f"paper folder {paper}")  # it names results/reproductions/<paper>
         REPRODUCTIONS.add(paper.name, Reproduction(paper.name, paper), replace=folder.user)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -32,13 +33,15 @@ import numpy as np
 import pyarrow as pa
 
 import harness
-from harness.data.dataset import MultimodalDataset, Split
+from harness.data.dataset import DataError, MultimodalDataset, Split
 from harness.data.paths import data_root
 from harness.data.read_result import ReadResult
 from harness.data.sources import DATASETS, DatasetSource, load_embedded
 from harness.errors import DataUnavailableError, UserError
+from harness.names import NAME_RULE, check_name
 
 MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
 
 
 def sha256_file(path: Path) -> str:
@@ -158,14 +161,59 @@ def _resolve_source(name: str, fmt: str | None) -> DatasetSource:
     return DATASETS.get(name)
 
 
+OVERLAP_POLICIES = ("warn", "error")
+TEMP_OWNER = ".owner"  # the pid of the prepare that writes a temporary folder
+
+
+def split_overlaps(dataset: MultimodalDataset) -> dict[str, int]:
+    """Item ids shared by two splits ("train/test": 3): a leak when one trains and the other is reported."""
+    ids = {s: set(split.ids.astype(str).tolist()) for s, split in dataset.splits.items()}
+    names = list(ids)
+    return {f"{a}/{b}": len(ids[a] & ids[b]) for i, a in enumerate(names) for b in names[i + 1:] if ids[a] & ids[b]}
+
+
+def _check_overlaps(name: str, dataset: MultimodalDataset, policy: str) -> dict[str, int]:
+    if policy not in OVERLAP_POLICIES:
+        raise UserError(f"--overlap {policy!r} is not one of {', '.join(OVERLAP_POLICIES)}")
+    overlaps = split_overlaps(dataset)
+    if overlaps:
+        text = ", ".join(f"{pair}: {n}" for pair, n in overlaps.items())
+        if policy == "error":
+            raise DataError(f"{name}: item ids shared between splits ({text}); a model could be scored on items "
+                            "it trained on. Fix the source split, or prepare with --overlap warn to keep it")
+        log.warning("warning: %s: item ids shared between splits (%s); a task training on one and reporting "
+                    "the other is refused when it runs", name, text)
+    return overlaps
+
+
+def _owner_alive(folder: Path) -> bool:
+    try:
+        os.kill(int((folder / TEMP_OWNER).read_text()), 0)
+    except (OSError, ValueError):  # no owner file, unreadable, or no such process: an abandoned folder
+        return False
+    return True
+
+
+def stale_temp_folders(root: Path | None = None, name: str | None = None) -> list[Path]:
+    """Temporary folders left by a prepare that was killed (its process is gone)."""
+    root = Path(root or data_root())
+    if not root.is_dir():
+        return []
+    pattern = f".{name}-*" if name else ".*-*"
+    return sorted(p for p in root.glob(pattern) if p.is_dir() and p.name not in (".cache", ".downloads")
+                  and not _owner_alive(p))
+
+
 def prepare(name: str, source_path: Path | None, root: Path | None = None, *, options: dict[str, str] | None = None,
-            fmt: str | None = None, download: bool = False) -> dict:
+            fmt: str | None = None, download: bool = False, overlap: str = "warn") -> dict:
     """Read the source with the dataset's reader (optionally downloading it first) and store it.
 
-    ``options`` are passed to the reader as keyword arguments (e.g. ``nonfinite="zero"``). Returns the manifest.
+    ``options`` are passed to the reader as keyword arguments (e.g. ``nonfinite="zero"``). ``overlap`` says what
+    item ids shared between splits do: ``warn`` (kept, counted in the manifest) or ``error``. Returns the manifest.
     """
     import datasets  # deferred: importing HF datasets costs about a second
 
+    check_name("dataset", name)  # before any path: '.' or '..' would replace the data root or its parent
     source = _resolve_source(name, fmt)
     if source.read is None:
         raise UserError(f"dataset {name!r} ships with mmrepro and needs no prepare step")
@@ -188,7 +236,15 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
             raise
         raise UserError(f"dataset {name!r} does not accept option(s) {sorted(options)}: {err}") from err
     dataset = _zero_padding(result.dataset)
-    root.mkdir(parents=True, exist_ok=True)
+    overlaps = _check_overlaps(name, dataset, overlap)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the data root {root} ({err.strerror}); set MMREPRO_DATA to a writable "
+                        "folder") from None
+    for stale in stale_temp_folders(root, name):  # left by a killed prepare of this name
+        log.warning("removing %s, left by an interrupted prepare of %s", stale, name)
+        shutil.rmtree(stale, ignore_errors=True)
     files = {str(p.relative_to(source_path) if p != source_path else p.name): sha256_file(p)
              for p in _source_files(source_path)}
     files |= {str(p.resolve()): sha256_file(p) for p in result.extra_sources}
@@ -208,14 +264,21 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
                          "sequence": first.is_sequence(m)} for m in dataset.modalities},
         **({"groups": {k: first.groups[k].dtype.str for k in dataset.group_keys}} if dataset.group_keys else {}),
         "notes": result.notes,
+        **({"split_overlaps": overlaps} if overlaps else {}),
         "synthetic": dataset.synthetic,
     }
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    except OSError as err:
+        raise UserError(f"cannot write under the data root {root} ({err.strerror}); set MMREPRO_DATA to a "
+                        "writable folder") from None
+    try:
+        (tmp / TEMP_OWNER).write_text(str(os.getpid()))
         dd = datasets.DatasetDict({s: datasets.Dataset(datasets.table.InMemoryTable(_split_table(split)))
                                    for s, split in dataset.splits.items()})
         dd.save_to_disk(str(tmp / "arrow"))
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        (tmp / TEMP_OWNER).unlink()
         final = root / name
         if final.exists():
             shutil.rmtree(final)
@@ -229,20 +292,29 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
 
 
 def is_prepared(name: str, root: Path | None = None) -> bool:
-    return (Path(root or data_root()) / name / MANIFEST).is_file()
+    return (Path(root or data_root()) / check_name("dataset", name) / MANIFEST).is_file()
 
 
 def prepared_names(root: Path | None = None) -> list[str]:
     root = Path(root or data_root())
-    return sorted(p.parent.name for p in root.glob(f"*/{MANIFEST}")) if root.is_dir() else []
+    return sorted(p.parent.name for p in root.glob(f"*/{MANIFEST}") if NAME_RULE.fullmatch(p.parent.name)) \
+        if root.is_dir() else []
 
 
 def read_manifest(name: str, root: Path | None = None) -> dict:
-    path = Path(root or data_root()) / name / MANIFEST
+    path = Path(root or data_root()) / check_name("dataset", name) / MANIFEST
     if not path.is_file():
         hint = DATASETS.get(name).prepare_command() if name in DATASETS else "mmrepro data prepare NAME --from PATH"
         raise DataUnavailableError(name, f"Run: {hint}")
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataError(f"{path} is unreadable ({err}); prepare {name} again "
+                        f"(mmrepro data prepare {name} --from PATH)") from None
+    if not isinstance(manifest, dict) or not {"fingerprint", "splits", "features"} <= set(manifest):
+        raise DataError(f"{path} is not a complete manifest; prepare {name} again "
+                        f"(mmrepro data prepare {name} --from PATH)")
+    return manifest
 
 
 def open_prepared(name: str, root: Path | None = None):
@@ -303,7 +375,14 @@ def register_generic(root: Path | None = None) -> list[str]:
 
     names = []
     for name in prepared_names(root):
-        if DATASETS.registered(name) is None and read_manifest(name, root).get("format") == "generic":
+        if DATASETS.registered(name) is not None or not NAME_RULE.fullmatch(name):
+            continue
+        try:
+            manifest = read_manifest(name, root)
+        except UserError as err:  # one damaged dataset must not stop every command
+            log.warning("warning: %s", err)
+            continue
+        if manifest.get("format") == "generic":
             DATASETS.add(name, generic.source(name))
             names.append(name)
     return names

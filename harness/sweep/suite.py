@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness import discovery
 from harness.errors import DataUnavailableError, UserError
+from harness.names import check_name
 from harness.registry import Registry
 from harness.runs.runner import plan_run
 from harness.runs.spec import RunSpec
@@ -60,7 +61,8 @@ def load_suite_file(path: Path) -> Suite:
     )
     if not groups:
         raise UserError(f"suite file {path} has no [[group]] with tasks and models")
-    return Suite(name=Path(path).stem, description=raw.get("description", ""), groups=groups)
+    name = check_name("suite", Path(path).stem, f"suite file {path}")
+    return Suite(name=name, description=raw.get("description", ""), groups=groups)
 
 
 def include_suites(paths: list[Path]) -> list[str]:
