@@ -26,7 +26,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     if args.data_cmd == "prepare":
         manifest = store.prepare(args.name, Path(args.source) if args.source else None,
                                  options=_options(args.option, args.nonfinite), fmt=args.format,
-                                 download=args.download)
+                                 download=args.download, overlap=args.overlap)
         out(f"prepared {args.name} ({manifest['fingerprint']}) under {store.data_root() / args.name}: "
              + ", ".join(f"{k} {v}" for k, v in manifest["splits"].items()))
     elif args.data_cmd == "list":
@@ -38,6 +38,10 @@ def cmd_data(args: argparse.Namespace) -> int:
             else:
                 state = "prepared" if store.is_prepared(name) else "not prepared"
             rows.append([name, state, source.description if source else "(prepared, not registered here)"])
+        for folder in store.stale_temp_folders():
+            size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+            rows.append([folder.name, f"interrupted prepare ({size:.0f} MB)",
+                         f"{folder}: removed by the next prepare of that dataset, or delete it"])
         out(tabulate(rows, headers=["dataset", "state", "description"]))
     elif args.data_cmd == "info":
         out(json.dumps(store.read_manifest(args.name), indent=2))
@@ -67,6 +71,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     prep.add_argument("--format", choices=["generic"], help="generic: your own npz/parquet/HF folder + dataset.toml")
     prep.add_argument("--nonfinite", choices=["error", "zero"],
                       help="NaN/inf in features: refuse (default) or set to 0, counted in the manifest")
+    prep.add_argument("--overlap", choices=["warn", "error"], default="warn",
+                      help="item ids shared between splits: warn and record them (default) or refuse the data")
     prep.add_argument("--option", action="append", metavar="KEY=VALUE", help="reader option (repeatable)")
     data_sub.add_parser("list", help="list datasets and their state")
     info = data_sub.add_parser("info", help="print a prepared dataset's manifest")

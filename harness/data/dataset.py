@@ -177,6 +177,11 @@ def validate_split(dataset: str, split_name: str, split: Split) -> None:
         raise DataError(f"{where}: the split is empty; check the source files or the split protocol")
     if split.ids.shape[0] != n:
         raise DataError(f"{where}: {split.ids.shape[0]} ids but {n} labels; they must match one to one")
+    _validate_labels(where, split.labels)
+    ids, counts = np.unique(split.ids.astype(str), return_counts=True)
+    if (counts > 1).any():
+        raise DataError(f"{where}: {int((counts > 1).sum())} item id(s) repeat (e.g. {str(ids[counts > 1][0])!r}); "
+                        "each item needs its own id, or per-item predictions and leakage checks mix items up")
     for modality, x in split.features.items():
         if x.shape[0] != n:
             raise DataError(
@@ -202,6 +207,17 @@ def validate_split(dataset: str, split_name: str, split: Split) -> None:
         elif x.ndim == 4 and x.dtype.kind != "f" and x.dtype != np.uint8:
             raise DataError(f"{where}: image modality {modality!r} is {x.dtype}; use float pixels in [0, 1] or uint8")
     _validate_groups(where, split)
+
+
+def _validate_labels(where: str, labels: np.ndarray) -> None:
+    """Labels are numbers (class ids, values or multi-hot rows) and finite: anything else trains on noise."""
+    if labels.dtype.kind not in "biuf":
+        example = labels.ravel()[:1].tolist()
+        raise DataError(f"{where}: labels are {labels.dtype} (e.g. {example}); map them to class ids 0..K-1 "
+                        "(classification) or numbers (regression) before preparing")
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        bad = int((~np.isfinite(labels)).reshape(len(labels), -1).any(axis=1).sum())
+        raise DataError(f"{where}: {bad} label(s) are NaN/inf; drop or fix those items in the source")
 
 
 def _validate_groups(where: str, split: Split) -> None:
