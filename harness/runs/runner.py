@@ -26,6 +26,7 @@ from harness.runs.record import SCHEMA_VERSION, RecordError, RobustnessScores, R
 from harness.runs.spec import RunSpec, make_spec
 from harness.runs.store import data_fingerprint, read_record, record_path, write_record
 from harness.seeding import seed_everything
+from harness.tasks.checks import check_task_data
 from harness.tasks.registry import get_task
 from harness.tasks.spec import TaskSpec
 
@@ -43,7 +44,9 @@ def plan_run(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | 
                         f"{task.name!r} is {task.target_kind}")
     if not dataset_available(task.dataset):
         raise DataUnavailableError(task.dataset, f"Run: {DATASETS.get(task.dataset).prepare_command()}")
-    return make_spec(task, model_def, seed, data_fingerprint(task.dataset), overrides)
+    fingerprint = data_fingerprint(task.dataset)
+    check_task_data(task, fingerprint)  # modalities, splits, train/report overlap, class ids: before any fit
+    return make_spec(task, model_def, seed, fingerprint, overrides)
 
 
 def _peak_rss_mb() -> float:

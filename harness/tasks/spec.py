@@ -7,14 +7,16 @@ from different definitions of a task can never share a run key.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
 from harness.errors import UserError
+from harness.names import NAME_RULE, RULE_TEXT
 
 TargetKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval", "class-retrieval"]
 TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval",
@@ -79,6 +81,12 @@ def _check(spec: TaskSpec, origin: str) -> None:
         problems.append(f"target_kind {spec.target_kind!r} is not one of {TARGET_KINDS}")
     if spec.primary_metric not in spec.metrics:
         problems.append(f"primary_metric {spec.primary_metric!r} is not in metrics {list(spec.metrics)}")
+    for kind, name in (("task", spec.name), ("dataset", spec.dataset)):
+        if not isinstance(name, str) or not NAME_RULE.fullmatch(name):
+            problems.append(f"{kind} name {name!r} is not allowed ({RULE_TEXT})")
+    if spec.splits.train == spec.splits.report:
+        problems.append(f"train and report split are both {spec.splits.report!r}; a model may not be scored on "
+                        "the items it was fitted on")
     if spec.splits.select == spec.splits.report:
         problems.append(f"select and report split are both {spec.splits.report!r}; selection on the "
                         "reported split is not allowed")
@@ -97,12 +105,26 @@ def _check(spec: TaskSpec, origin: str) -> None:
         raise UserError(f"task file {origin}: " + "; ".join(problems))
 
 
+def _refuse_unknown_fields(path: Path, raw: object, cls: type, prefix: str) -> None:
+    """An unknown key is a typo until shown otherwise: name it and the closest field."""
+    known = [f.name for f in fields(cls)]
+    if not isinstance(raw, dict):
+        raise UserError(f"task file {path}: {prefix.rstrip('.') or 'the file'} must be a table of fields")
+    for key in raw:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UserError(f"task file {path}: unknown field {prefix + key!r}{hint} (fields: {', '.join(known)})")
+
+
 def load_task_file(path: Path) -> TaskSpec:
     """Parse and validate one task TOML; errors name the file and the field."""
     try:
         raw = tomllib.loads(Path(path).read_text())
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise UserError(f"cannot read task file {path}: {err}") from err
+    _refuse_unknown_fields(path, raw, TaskSpec, "")
+    _refuse_unknown_fields(path, raw.get("splits", {}), SplitProtocol, "splits.")
     raw["splits"] = SplitProtocol(**raw.get("splits", {}))
     if isinstance(raw.get("target_kind"), str):
         raw["target_kind"] = canonical_kind(raw["target_kind"])
