@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from harness.console import out, parse_seeds
+from harness.console import out, parse_jobs, parse_seeds
 from harness.errors import UserError
 
 log = logging.getLogger("harness")
@@ -46,12 +46,13 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def _write_leaderboards(boards, results: Path) -> None:
     from harness.report.render import render
+    from harness.runs.store import write_text_atomic
 
     folder = results / "leaderboards"
     folder.mkdir(parents=True, exist_ok=True)
     for board in boards:
         for fmt, ext in (("md", "md"), ("latex", "tex"), ("csv", "csv"), ("json", "json")):
-            (folder / f"{board.task.name}.{ext}").write_text(render(board, fmt))
+            write_text_atomic(folder / f"{board.task.name}.{ext}", render(board, fmt))
 
 
 def _boards(task_names: list[str], results: Path):
@@ -143,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--include-path", type=Path, action="append", default=[],
                         help="plug-in folder: a paper package, or task/suite TOML and Python files (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="worker processes for runs (default 1)")
+    parser.add_argument("-j", "--jobs", type=parse_jobs, default=1, help="worker processes for runs (default 1)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("tasks", help="list tasks").set_defaults(fn=cmd_tasks)
     sub.add_parser("models", help="list models").set_defaults(fn=cmd_models)

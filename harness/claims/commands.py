@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 def write_tables(name: str, markdown: str, verdicts, ledger, results: Path) -> list[Path]:
     """``<results>/reproductions/<name>.{md,tex,csv,json}``."""
     from harness.claims.table import render_claims
+    from harness.runs.store import write_text_atomic
 
     folder = Path(results) / "reproductions"
     folder.mkdir(parents=True, exist_ok=True)
@@ -23,7 +24,7 @@ def write_tables(name: str, markdown: str, verdicts, ledger, results: Path) -> l
               "csv": render_claims(verdicts, ledger, "csv"), "json": render_claims(verdicts, ledger, "json")}
     for ext, text in tables.items():
         path = folder / f"{name}.{ext}"
-        path.write_text(text)
+        write_text_atomic(path, text)
         written.append(path)
     return written
 

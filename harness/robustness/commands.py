@@ -11,7 +11,7 @@ from harness.errors import UserError
 
 def cmd_robustness(args: argparse.Namespace) -> int:
     from harness.robustness.report import render_markdown
-    from harness.runs.store import current_records
+    from harness.runs.store import current_records, write_text_atomic
     from harness.sweep.execute import execute_all
     from harness.sweep.suite import SUITES, plan_suite
     from harness.tasks import get_task
@@ -28,7 +28,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     text = render_markdown(task, [r for r in current_records(args.results, task) if r.run_id in wanted])
     out = args.results / "robustness" / f"{task.name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    write_text_atomic(out, text)
     sys.stdout.write(text + f"\nwritten to {out}\n")
     return 0
 

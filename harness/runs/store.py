@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +23,7 @@ import numpy as np
 from harness.data.sources import DATASETS
 from harness.data.store import dataset_available, load_dataset, read_manifest
 from harness.errors import UserError
+from harness.names import child
 from harness.runs.record import RecordError, RunRecord, dump_record, parse_record
 from harness.runs.spec import RunSpec
 from harness.tasks.spec import TaskSpec
@@ -29,7 +32,8 @@ log = logging.getLogger(__name__)
 
 
 def record_path(results: Path, spec: RunSpec) -> Path:
-    return Path(results) / "runs" / spec.task / spec.model / f"{spec.run_id}.json"
+    """Where the run's record goes; the task and model names are checked so it stays under ``results/runs``."""
+    return child(child(Path(results) / "runs", "task", spec.task), "model", spec.model) / f"{spec.run_id}.json"
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
@@ -43,6 +47,27 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Generated tables (leaderboards, reproductions, robustness): a concurrent reader never sees half a file."""
+    try:
+        atomic_write(Path(path), lambda f: f.write(text.encode()))
+    except OSError as err:
+        raise UserError(f"cannot write {path} ({err.strerror or err}); give a writable --results folder") from None
+
+
+def check_writable(results: Path) -> None:
+    """Refuse an unusable ``--results`` before any run starts, not after the compute is spent."""
+    runs = Path(results) / "runs"
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=runs)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UserError(f"--results {results}: cannot write run records there ({err.strerror or err}); "
+                        "nothing was run. Give a writable folder") from None
 
 
 def write_record(path: Path, record: RunRecord, predictions: dict[str, np.ndarray] | None) -> None:
@@ -66,8 +91,12 @@ def read_record(path: Path) -> RunRecord:
 
 def load_predictions(record_file: Path) -> dict[str, np.ndarray]:
     """Per-item outputs saved beside a record (plain arrays only: never unpickled)."""
-    with np.load(Path(record_file).with_suffix(".npz"), allow_pickle=False) as npz:
-        return {k: npz[k] for k in npz.files}
+    path = Path(record_file).with_suffix(".npz")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as err:
+        raise UserError(f"{path}: predictions unreadable ({err}); rerun that run with --force") from None
 
 
 def iter_records(results: Path, task: str | None = None) -> Iterator[tuple[Path, RunRecord]]:
@@ -82,6 +111,8 @@ def iter_records(results: Path, task: str | None = None) -> Iterator[tuple[Path,
 
 
 def find_record(results: Path, run_id: str) -> tuple[Path, RunRecord]:
+    if not re.fullmatch(r"[0-9a-f]{0,64}", run_id):  # a glob pattern or a path would match other files
+        raise UserError(f"run id {run_id!r} is not a run id (hexadecimal, as `mmrepro leaderboard` lists them)")
     matches = sorted((Path(results) / "runs").glob(f"*/*/{run_id}*.json"))
     if len(matches) != 1:
         what = "no run" if not matches else f"{len(matches)} runs"

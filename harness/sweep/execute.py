@@ -18,7 +18,7 @@ from harness import discovery
 from harness.runs.record import RunRecord
 from harness.runs.runner import execute
 from harness.runs.spec import RunSpec
-from harness.runs.store import record_path
+from harness.runs.store import check_writable, record_path
 
 
 def _init_worker(folders: list[Path], threads: int) -> None:
@@ -35,6 +35,8 @@ def _pending(specs: list[RunSpec], results: Path, force: bool) -> bool:
 
 def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, progress: bool = True,
                 jobs: int = 1) -> list[RunRecord]:
+    if specs and _pending(specs, results, force):  # all cached: a read-only results folder is fine
+        check_writable(results)
     bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress or len(specs) < 2)
     if jobs <= 1 or not _pending(specs, results, force):
         records = []
