@@ -61,7 +61,7 @@ def test_an_unusable_device_is_refused_before_any_run(capsys, tmp_path: Path, mo
     monkeypatch.setenv("MMREPRO_DEVICE", device)
     assert message in _refused(capsys, "--results", str(tmp_path), "run", "--task", "digits-views",
                                "--model", "late-fusion", "--seeds", "0")
-    assert not (tmp_path / "runs").exists()
+    assert not list(tmp_path.rglob("*.json")), "nothing ran"
 
 
 def test_a_dataset_without_a_public_download_is_refused(capsys) -> None:
@@ -81,10 +81,10 @@ def test_a_reader_option_the_dataset_does_not_take_is_refused(capsys, tmp_path: 
 def test_a_suite_file_without_groups_is_refused(capsys, tmp_path: Path) -> None:
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "empty_suite_i.toml").write_text("seeds = [0]\ngroup = []\n")
+    (plugins / "empty-suite-i.toml").write_text("seeds = [0]\ngroup = []\n")
     message = _refused(capsys, "--results", str(tmp_path), "--include-path", str(plugins),
-                       "leaderboard", "--suite", "empty_suite_i")
-    assert "has no [[group]] with tasks and models" in message and "empty_suite_i.toml" in message
+                       "leaderboard", "--suite", "empty-suite-i")
+    assert "has no [[group]] with tasks and models" in message and "empty-suite-i.toml" in message
 
 
 def test_an_unparseable_plugin_toml_is_refused_naming_the_file(capsys, tmp_path: Path) -> None:
