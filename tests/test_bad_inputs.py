@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,13 +84,24 @@ def _entries(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
+@pytest.fixture(scope="module")
+def prepared_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One good dataset prepared once per module (copied into each test's data root: fast)."""
+    base = tmp_path_factory.mktemp("prepared-once")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MMREPRO_DATA", str(base / "data"))
+        good = _write_npz_folder(base / "good-src")
+        assert main(["-q", "data", "prepare", "keepme", "--from", str(good), "--format", "generic"]) == 0
+    return base
+
+
 @pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepared_once: Path) -> dict[str, Path]:
     """A data root holding one good prepared dataset (the thing a destructive name would delete) and results."""
     data = tmp_path / "data"
+    shutil.copytree(prepared_once / "data", data)
+    shutil.copytree(prepared_once / "good-src", tmp_path / "good-src")
     monkeypatch.setenv("MMREPRO_DATA", str(data))
-    good = _write_npz_folder(tmp_path / "good-src")
-    assert main(["-q", "data", "prepare", "keepme", "--from", str(good), "--format", "generic"]) == 0
     (tmp_path / "sentinel").write_text("the folder above the data root")
     return {"data": data, "results": tmp_path / "results", "tmp": tmp_path}
 
