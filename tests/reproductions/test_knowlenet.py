@@ -108,5 +108,7 @@ def test_reader_adds_the_knowledge_modality_from_a_numberbatch_file(tmp_path):
     assert result.dataset.name == "mmsd_numberbatch" and train.lengths["knowledge"].tolist() == [1, 1]
     np.testing.assert_allclose(train.features["knowledge"][0, 0], [0, 0.6, 0, 0, 0], atol=1e-6)  # rain vs sun, beach
     assert result.notes["vocabulary_without_vector"] > 0 and nb in result.extra_sources
+    words5 = ["sun", "beach", "water", "sky", "people"]
+    np.testing.assert_allclose(train.features["attributes"][0], _FakeEncoder().sentences(words5).mean(0), rtol=1e-6)
     with pytest.raises(Exception, match="numberbatch=PATH"):
         read_knowledge(tmp_path, base="mmsd", words="numberbatch", encoder=_FakeEncoder())
