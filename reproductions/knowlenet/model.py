@@ -5,7 +5,7 @@ One phase: shuffled mini-batches, the step is cross-entropy + λ · supervised c
 validation split, with early stopping. Inputs are standardised with training-split statistics; the PCA stream's P
 is fitted on the standardised training features before the first epoch.
 
-Defaults are scaled for 2 busy CPU cores (hidden 64, batch 256, at most 6 epochs); the paper's own values are unknown.
+Defaults are scaled for 2 busy CPU cores (hidden 64, batch 256, at most 4 epochs); the paper's own values are unknown.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ REQUIRED = ("text", "attributes", "knowledge")
 class KnowleNetConfig(TrainConfig):
     """Streams on/off, sizes and the loss weight. λ and τ are ours (the paper's are not known)."""
 
-    epochs: int = 6
+    epochs: int = 4
     batch_size: int = 256
     lr: float = 2e-3
     patience: int = 2
