@@ -128,3 +128,20 @@ def test_cli_reports_counts_and_dry_run_writes_nothing(results: Path, capsys) ->
     (results / "runs" / "synth-msa" / "linear-early" / "broken.json").write_text("{")
     assert main(["records", "migrate", "--results", str(results)]) == 1
     assert "refused 1" in capsys.readouterr().out
+
+
+def test_a_model_without_a_precision_setting_that_recorded_a_gpu_run_is_refused(results: Path) -> None:
+    target = results / next(p for p in V1_FILES if "linear-early" in str(p))
+    assert "precision" not in json.loads(target.read_text())["spec"]["config"]
+    _edit(target, lambda r: r.update(device="cuda:0"))
+    report = migrate_results(results)
+    why = dict(report.refused)[target]
+    assert "without a precision setting is planned as cpu/fp32, but it recorded cuda/fp32" in why
+
+
+def test_an_unusable_record_at_the_new_id_is_refused_not_overwritten(results: Path) -> None:
+    old, new = migrate_results(results).migrated[0]
+    shutil.copy(V1 / old.relative_to(results), old)
+    new.write_text("{")
+    again = migrate_results(results)
+    assert "exists but is unusable" in dict(again.refused)[old] and new.read_text() == "{"
