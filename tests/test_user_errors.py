@@ -71,3 +71,16 @@ def test_a_model_asking_for_a_modality_the_data_lacks_is_refused() -> None:
     split = Split(ids=np.array(["a"]), labels=np.zeros(1), features={"audio": np.zeros((1, 3), np.float32)})
     with pytest.raises(UserError, match=r"modalities \['text'\] are not in the data; it has \['audio'\]"):
         modality_specs(split, ("audio", "text"))
+
+
+def test_an_unknown_table_format_is_refused_by_both_renderers(tmp_path: Path) -> None:
+    from harness.claims.ledger import Ledger
+    from harness.claims.table import render_claims
+    from harness.report.leaderboard import build_leaderboard
+    from harness.report.render import render
+    from harness.tasks import get_task
+
+    with pytest.raises(UserError, match="unknown format 'docx'; choose one of md, "):
+        render(build_leaderboard(get_task("digits-views"), []), "docx")
+    with pytest.raises(UserError, match="unknown format 'docx'; choose one of md, "):
+        render_claims([], Ledger(tmp_path), "docx")
