@@ -165,7 +165,7 @@ class MultimodalDataset:
                 if a.dtype.kind in "OUS":
                     a = np.asarray([str(v) for v in a.ravel()], dtype=np.str_)
                 h.update(f"{split_name}/{key}/{a.dtype.str}/{a.shape}".encode())
-                h.update(a.tobytes())
+                h.update(memoryview(a).cast("B") if a.size else b"")  # no copy of a large array
         return h.hexdigest()[:16]
 
 

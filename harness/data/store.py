@@ -274,7 +274,10 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
                         "writable folder") from None
     try:
         (tmp / TEMP_OWNER).write_text(str(os.getpid()))
-        dd = datasets.DatasetDict({s: datasets.Dataset(datasets.table.InMemoryTable(_split_table(split)))
+        # Our fingerprint names each split: without one, datasets hashes the whole pickled table (a copy of
+        # the data, the peak of a large prepare: 761 -> 364 MB RSS for 105 MB of float32, benchmarks/).
+        dd = datasets.DatasetDict({s: datasets.Dataset(datasets.table.InMemoryTable(_split_table(split)),
+                                                       fingerprint=f"{manifest['fingerprint']}-{s}")
                                    for s, split in dataset.splits.items()})
         dd.save_to_disk(str(tmp / "arrow"))
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
