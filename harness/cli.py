@@ -22,14 +22,17 @@ COMMAND_MODULES = ("harness.data.commands", "harness.claims.commands", "harness.
 def cmd_tasks(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
+    from harness.data.sources import DATASETS
     from harness.data.store import dataset_available
     from harness.tasks import TASKS
 
     rows = []
     for name in TASKS:
         t = TASKS.get(name)
+        state = ("yes" if dataset_available(t.dataset) else "prepare first") if t.dataset in DATASETS \
+            else "unknown dataset"  # one bad task file must not hide the others
         rows.append([t.display_name, t.version, t.dataset, t.target_kind, ",".join(t.modalities),
-                     t.primary_metric, "yes" if dataset_available(t.dataset) else "prepare first"])
+                     t.primary_metric, state])
     out(tabulate(rows, headers=["task", "v", "dataset", "target", "modalities", "primary", "data"]))
     return 0
 

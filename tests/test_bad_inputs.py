@@ -436,3 +436,15 @@ def test_a_task_file_with_an_unknown_field_names_it_and_the_closest(capsys, env,
     folder = _task_toml(env["tmp"] / f"inc-{next(iter(fields))}", "typo-task", dataset="keepme", **fields)
     code, err = _cli(capsys, "--include-path", str(folder), "tasks")
     assert code == 2 and message in err and str(folder) in err
+
+
+def test_a_task_on_an_unknown_dataset_is_listed_and_refused_naming_its_file(capsys, env) -> None:
+    folder = _task_toml(env["tmp"] / "inc-unknown-ds", "unknown-ds", dataset="no_such_data")
+    assert main(["--include-path", str(folder), "tasks"]) == 0  # the other tasks are still listed
+    listing = capsys.readouterr().out
+    assert "unknown-ds" in listing and "unknown dataset" in listing and "digits-views" in listing
+    code, err = _cli(capsys, "--results", str(env["results"]), "--include-path", str(folder), "run",
+                     "--task", "unknown-ds", "--model", "prior", "--seeds", "0")
+    assert code == 2 and f"task 'unknown-ds' ({folder / 'task.toml'}): unknown dataset 'no_such_data'" in err
+    assert "mmrepro data prepare no_such_data --from DIR --format generic" in err
+    assert not env["results"].exists()

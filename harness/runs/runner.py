@@ -26,8 +26,8 @@ from harness.runs.record import SCHEMA_VERSION, RecordError, RobustnessScores, R
 from harness.runs.spec import RunSpec, make_spec
 from harness.runs.store import data_fingerprint, read_record, record_path, write_record
 from harness.seeding import seed_everything
-from harness.tasks.checks import check_task_data
-from harness.tasks.registry import get_task
+from harness.tasks.checks import check_task_data, unknown_dataset
+from harness.tasks.registry import ORIGINS, get_task
 from harness.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ def plan_run(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | 
     if not model_def.supports(task):
         raise UserError(f"model {model!r} supports {', '.join(model_def.target_kinds)} tasks, but "
                         f"{task.name!r} is {task.target_kind}")
+    if task.dataset not in DATASETS:  # a task file naming no known dataset: say which file
+        raise UserError(f"task {task.name!r} ({ORIGINS.get(task.name, 'built in')}): {unknown_dataset(task)}")
     if not dataset_available(task.dataset):
         raise DataUnavailableError(task.dataset, f"Run: {DATASETS.get(task.dataset).prepare_command()}")
     fingerprint = data_fingerprint(task.dataset)

@@ -38,6 +38,18 @@ def _data_view(dataset: str) -> tuple[set[str], dict[str, tuple[np.ndarray, np.n
     return set(manifest["features"]), view
 
 
+def unknown_dataset(task: TaskSpec) -> str:
+    """The message for a task whose dataset is registered nowhere (a typo, or generic data not prepared yet)."""
+    from harness.data.sources import DATASETS
+
+    try:
+        DATASETS.get(task.dataset)
+    except UserError as err:
+        return f"{err}. Prepare your own data first with: mmrepro data prepare {task.dataset} --from DIR " \
+               "--format generic"
+    return ""
+
+
 def task_data_problems(task: TaskSpec, modalities: set[str],
                        splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[str]:
     """What makes ``task`` unusable on data with these modalities and (ids, labels) per split."""
