@@ -197,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         sys.stderr.write(f"mmrepro: error: {err}\n")
         return 2
+    except OSError as err:  # a read-only, full or missing folder is the user's to fix, not a traceback
+        sys.stderr.write(f"mmrepro: error: {err.strerror or err}: {err.filename or ''}\n")
+        return 2
 
 
 if __name__ == "__main__":

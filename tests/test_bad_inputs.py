@@ -448,3 +448,19 @@ def test_a_task_on_an_unknown_dataset_is_listed_and_refused_naming_its_file(caps
     assert code == 2 and f"task 'unknown-ds' ({folder / 'task.toml'}): unknown dataset 'no_such_data'" in err
     assert "mmrepro data prepare no_such_data --from DIR --format generic" in err
     assert not env["results"].exists()
+
+
+def test_preparing_again_replaces_the_dataset_whole_and_leaves_no_hidden_folder(capsys, env) -> None:
+    src = _write_npz_folder(env["tmp"] / "src-again", split_arrays=lambda s: {"label": np.arange(N) % 2})
+    assert _cli(capsys, "data", "prepare", "keepme", "--from", str(src), "--format", "generic")[0] == 0
+    manifest = json.loads((env["data"] / "keepme" / "manifest.json").read_text())
+    assert manifest["source"] == str(src.resolve())
+    assert not [p.name for p in env["data"].iterdir() if p.name.startswith(".keepme")]
+
+
+def test_an_export_under_a_file_is_a_message_not_a_traceback(capsys, env) -> None:
+    """Any OSError (read-only, full or wrong folder) ends as one line naming the path."""
+    blocker = env["tmp"] / "a-file"
+    blocker.write_text("x")
+    code, err = _cli(capsys, "data", "export", "synth_msa", "--to", str(blocker / "x.pkl"))
+    assert code == 2 and "mmrepro: error: " in err and str(blocker) in err

@@ -272,6 +272,8 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
     except OSError as err:
         raise UserError(f"cannot write under the data root {root} ({err.strerror}); set MMREPRO_DATA to a "
                         "writable folder") from None
+    final = root / name
+    old = root / f"{tmp.name}.old"  # hidden like tmp: the old copy is set aside, never half-deleted in place
     try:
         (tmp / TEMP_OWNER).write_text(str(os.getpid()))
         # Our fingerprint names each split: without one, datasets hashes the whole pickled table (a copy of
@@ -282,12 +284,14 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
         dd.save_to_disk(str(tmp / "arrow"))
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
         (tmp / TEMP_OWNER).unlink()
-        final = root / name
         if final.exists():
-            shutil.rmtree(final)
+            os.replace(final, old)
         os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists() and not final.exists():  # put the previous preparation back
+            os.replace(old, final)
         raise
     if fmt == "generic":
         DATASETS.add(name, source, replace=True)
