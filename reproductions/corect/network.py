@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch_geometric.nn import RGCNConv, TransformerConv
 
 from harness.errors import UserError
 from harness.train import TrainConfig
@@ -171,6 +170,10 @@ class RelationalTemporalGCN(nn.Module):
     """RGCNConv, then immediately TransformerConv (heads concatenated), BatchNorm, LeakyReLU."""
 
     def __init__(self, n_modalities: int, cfg: CorectConfig) -> None:
+        # Imported here, not at module level: torch_geometric costs seconds to import, and every CLI command loads
+        # every plug-in, so a module-level import slowed even `mmrepro tasks`.
+        from torch_geometric.nn import RGCNConv, TransformerConv
+
         super().__init__()
         h = cfg.hidden
         self.rgcn = RGCNConv(h, h, num_relations(n_modalities))
