@@ -371,7 +371,7 @@ def test_a_data_root_that_is_a_file_is_refused(capsys, env, monkeypatch) -> None
     monkeypatch.setenv("MMREPRO_DATA", str(root))
     code, err = _cli(capsys, "data", "prepare", "fine", "--from", str(env["tmp"] / "good-src"), "--format",
                      "generic")
-    assert code == 2 and f"cannot create the data root {root}" in err
+    assert code == 2 and f"cannot create or write the data root {root}" in err
 
 
 def test_a_killed_prepare_leaves_a_temp_folder_that_list_shows_and_the_next_prepare_removes(capsys, env) -> None:

@@ -204,6 +204,16 @@ def stale_temp_folders(root: Path | None = None, name: str | None = None) -> lis
                   and not _owner_alive(p))
 
 
+def _check_writable_root(root: Path) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=".probe-", dir=root))
+        probe.rmdir()
+    except OSError as err:
+        raise UserError(f"cannot create or write the data root {root} ({err.strerror or err}); set MMREPRO_DATA "
+                        "to a writable folder") from None
+
+
 def prepare(name: str, source_path: Path | None, root: Path | None = None, *, options: dict[str, str] | None = None,
             fmt: str | None = None, download: bool = False, overlap: str = "warn") -> dict:
     """Read the source with the dataset's reader (optionally downloading it first) and store it.
@@ -229,6 +239,7 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
     if not source_path.exists():
         raise UserError(f"--from {source_path} does not exist; expected {source.source_hint or 'a path'}")
     options = dict(options or {})
+    _check_writable_root(root)  # before the read, which may take long on large data
     try:
         result = _as_result(source.read(source_path, **options))
     except TypeError as err:
@@ -237,11 +248,6 @@ def prepare(name: str, source_path: Path | None, root: Path | None = None, *, op
         raise UserError(f"dataset {name!r} does not accept option(s) {sorted(options)}: {err}") from err
     dataset = _zero_padding(result.dataset)
     overlaps = _check_overlaps(name, dataset, overlap)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UserError(f"cannot create the data root {root} ({err.strerror}); set MMREPRO_DATA to a writable "
-                        "folder") from None
     for stale in stale_temp_folders(root, name):  # left by a killed prepare of this name
         log.warning("removing %s, left by an interrupted prepare of %s", stale, name)
         shutil.rmtree(stale, ignore_errors=True)
