@@ -464,3 +464,28 @@ def test_an_export_under_a_file_is_a_message_not_a_traceback(capsys, env) -> Non
     blocker.write_text("x")
     code, err = _cli(capsys, "data", "export", "synth_msa", "--to", str(blocker / "x.pkl"))
     assert code == 2 and "mmrepro: error: " in err and str(blocker) in err
+
+
+def _three_splits(**labels: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return {s: (np.array([f"{s}-{i}" for i in range(N)]), labels.get(s, np.arange(N) % 3))
+            for s in ("train", "valid", "test")}
+
+
+@pytest.mark.parametrize("splits, message", [
+    (_three_splits(train=np.ones((N, 3))), "split 'train': labels are float64 (3,); a single-label task needs one "
+                                           "class id per item"),
+    (_three_splits(valid=np.arange(N) / 4), "split 'valid': label 0.25 is not a class id in 0..2"),
+    (_three_splits(test=np.arange(N) % 3 - 1), "split 'test': label -1 is not a class id in 0..2"),
+    ({**_three_splits(), "valid": (np.array(["test-0"] + [f"v{i}" for i in range(N - 1)]), np.arange(N) % 3)},
+     "1 item id(s) of the select split 'valid' are also in the reported split 'test' (e.g. 'test-0')"),
+    ({k: v for k, v in _three_splits().items() if k != "valid"}, "select split 'valid' is not in dataset 'mine'"),
+])
+def test_a_task_is_checked_against_its_data(splits, message) -> None:
+    from harness.tasks.checks import task_data_problems
+    from harness.tasks.spec import TaskSpec
+
+    task = TaskSpec(name="t", version=1, description="", dataset="mine", modalities=("a",),
+                    target_kind="single-label", metrics=("accuracy",), primary_metric="accuracy", citation="",
+                    num_classes=3)
+    problems = task_data_problems(task, {"a"}, splits)
+    assert any(message in p for p in problems), problems

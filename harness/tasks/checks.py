@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import pyarrow as pa
 
 from harness.errors import UserError
 from harness.tasks.spec import TaskSpec
@@ -22,7 +23,7 @@ CLASS_KINDS = ("single-label", "binary")
 def _data_view(dataset: str) -> tuple[set[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """The dataset's modalities and, per split, its (ids, labels)."""
     from harness.data.sources import DATASETS
-    from harness.data.store import load_dataset, open_prepared, read_manifest
+    from harness.data.store import flat_values, load_dataset, open_prepared, read_manifest
 
     if DATASETS.get(dataset).embedded:
         data = load_dataset(dataset)
@@ -33,8 +34,9 @@ def _data_view(dataset: str) -> tuple[set[str], dict[str, tuple[np.ndarray, np.n
     for name in manifest["splits"]:
         table = dd[name].data.table
         labels = table.column("label").combine_chunks()
-        view[name] = (np.asarray(table.column("id").to_pylist(), dtype=np.str_),
-                      labels.to_numpy(zero_copy_only=False) if labels.type.num_fields == 0 else np.zeros(0))
+        y = (flat_values(labels).reshape(len(table), labels.type.list_size)
+             if pa.types.is_fixed_size_list(labels.type) else labels.to_numpy(zero_copy_only=False))
+        view[name] = (np.asarray(table.column("id").to_pylist(), dtype=np.str_), y)
     return set(manifest["features"]), view
 
 
@@ -72,6 +74,8 @@ def task_data_problems(task: TaskSpec, modalities: set[str],
                             f"{protocol.report!r} (e.g. {shared[0]!r}); a model would be scored on items it saw")
     if task.target_kind in CLASS_KINDS and task.num_classes:
         for name, (_, labels) in splits.items():
+            if not labels.size:
+                continue
             if labels.ndim != 1 or labels.dtype.kind not in "biuf":
                 problems.append(f"split {name!r}: labels are {labels.dtype} {labels.shape[1:] or ''}; a "
                                 f"{task.target_kind} task needs one class id per item")
