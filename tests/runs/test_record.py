@@ -102,3 +102,14 @@ def test_show_refuses_a_malformed_record_with_exit_code_2(stored, tmp_path: Path
     path = _mutated(stored, tmp_path, lambda r: r.update(status="done"))
     assert main(["--results", str(tmp_path), "show", path.stem[:8]]) == 2
     assert f"run record {path}" in capsys.readouterr().err
+
+
+def test_predictions_are_never_unpickled(tmp_path: Path) -> None:
+    """A predictions file holding an object (pickled) array is refused, never loaded (it could run code)."""
+    import numpy as np
+
+    from harness.runs.store import load_predictions
+
+    np.savez(tmp_path / "run.npz", output=np.array([{"a": 1}], dtype=object))
+    with pytest.raises((ValueError, UserError), match="Object arrays cannot be loaded when allow_pickle=False"):
+        load_predictions(tmp_path / "run.json")
