@@ -139,8 +139,12 @@ def include(root: Path, *, package: str | None = None, user: bool = True) -> Fol
         err.add_note(f"while importing the Python of the plug-in folder {resolved}")
         raise
     _folders.append(folder)
-    for listener in list(_listeners):
-        listener(folder)
+    try:
+        for listener in list(_listeners):
+            listener(folder)
+    except BaseException:  # a refused folder is not included: worker processes must not include it again
+        _folders.remove(folder)
+        raise
     return folder
 
 

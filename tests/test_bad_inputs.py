@@ -489,3 +489,17 @@ def test_a_task_is_checked_against_its_data(splits, message) -> None:
                     num_classes=3)
     problems = task_data_problems(task, {"a"}, splits)
     assert any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_truncated_cached_record_does_not_stop_the_other_runs(capsys, env, jobs) -> None:
+    results = env["results"]
+    assert main(["-q", "--results", str(results), "run", "--task", "digits-views", "--model", "prior",
+                 "--seeds", "0"]) == 0
+    (bad,) = results.glob("runs/digits-views/prior/*.json")
+    _truncate(bad)
+    code, err = _cli(capsys, "-q", "-j", jobs, "--results", str(results), "run", "--task", "digits-views",
+                     "--model", "prior", "--seeds", "0,1")
+    assert code == 2 and "1 cached record(s) unusable (the other 1 runs are done and saved)" in err
+    assert str(bad) in err and "--force" in err
+    assert len(list(results.glob("runs/digits-views/prior/*.json"))) == 2  # seed 1 ran and was saved

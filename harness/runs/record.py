@@ -33,6 +33,9 @@ class RecordError(UserError):
         self.path, self.problem = Path(path), problem
         super().__init__(f"run record {path}: {problem}")
 
+    def __reduce__(self):  # raised in a worker process, it must survive the trip back to the sweep
+        return type(self), (self.path, self.problem)
+
 
 @dataclass(frozen=True)
 class RobustnessScores:

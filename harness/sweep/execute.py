@@ -15,7 +15,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from harness import discovery
-from harness.runs.record import RunRecord
+from harness.errors import UserError
+from harness.runs.record import RecordError, RunRecord
 from harness.runs.runner import execute
 from harness.runs.spec import RunSpec
 from harness.runs.store import check_writable, record_path
@@ -38,21 +39,29 @@ def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, pro
     if specs and _pending(specs, results, force):  # all cached: a read-only results folder is fine
         check_writable(results)
     bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress or len(specs) < 2)
+    records: list[RunRecord] = []
+    unusable: list[RecordError] = []  # one bad cached record must not stop the other runs
     if jobs <= 1 or not _pending(specs, results, force):
-        records = []
         for spec in specs:
             bar.set_postfix_str(f"{spec.task}/{spec.model}/s{spec.seed}")
-            records.append(execute(spec, results, force=force))
+            try:
+                records.append(execute(spec, results, force=force))
+            except RecordError as err:
+                unusable.append(err)
             bar.update()
-        bar.close()
-        return records
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(discovery.user_folders(), threads)) as pool:
-        futures = [pool.submit(execute, spec, results, force=force) for spec in specs]
-        records = []
-        for future in futures:
-            records.append(future.result())
-            bar.update()
+    else:
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_worker, initargs=(discovery.user_folders(), threads)) as pool:
+            futures = [pool.submit(execute, spec, results, force=force) for spec in specs]
+            for future in futures:
+                try:
+                    records.append(future.result())
+                except RecordError as err:
+                    unusable.append(err)
+                bar.update()
     bar.close()
+    if unusable:
+        raise UserError(f"{len(unusable)} cached record(s) unusable (the other {len(records)} runs are done "
+                        f"and saved): " + "; ".join(map(str, unusable)))
     return records
