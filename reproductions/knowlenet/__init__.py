@@ -5,6 +5,7 @@ ConceptNet substitute, or a user-supplied Numberbatch release). Arms differ only
 
 * ``knowlenet``: text + image-attribute stream, knowledge stream, PCA stream, CE + λ · contrastive;
 * ``knowlenet-no-knowledge``, ``knowlenet-no-pca``, ``knowlenet-no-contrast``: one component removed;
+* ``knowlenet-base``: none of the three components: the text + attribute stream with cross-entropy;
 * ``knowlenet-text``: the text stream alone (same head, loss and budget): MMSD's text shortcut floor.
 """
 
@@ -35,6 +36,13 @@ class NoContrastConfig(KnowleNetConfig):
 
 
 @dataclass(frozen=True)
+class BaseConfig(KnowleNetConfig):
+    knowledge: bool = False
+    pca: bool = False
+    lam: float = 0.0
+
+
+@dataclass(frozen=True)
 class TextOnlyConfig(KnowleNetConfig):
     image_stream: bool = False
     knowledge: bool = False
@@ -51,5 +59,7 @@ for _name, _config, _what in (
         ("knowlenet-no-knowledge", NoKnowledgeConfig, "KnowleNet without the word-level knowledge stream"),
         ("knowlenet-no-pca", NoPcaConfig, "KnowleNet without the sample-level PCA stream (D)"),
         ("knowlenet-no-contrast", NoContrastConfig, "KnowleNet without the contrastive term (λ = 0)"),
+        ("knowlenet-base", BaseConfig, "KnowleNet without its three components (knowledge, PCA stream, contrastive): "
+                                       "the text + attribute stream, CE only"),
         ("knowlenet-text", TextOnlyConfig, "KnowleNet's text stream alone (same head, loss and budget)")):
     register_model(_name, config=_config, target_kinds=KINDS, description=_what)(build)

@@ -12,7 +12,8 @@ from reproductions.knowlenet.contrast import supervised_contrastive
 from reproductions.knowlenet.data import read_knowledge
 from reproductions.knowlenet.knowledge import minilm_word_vectors, similarity_sequences, words
 
-ARMS = ["knowlenet", "knowlenet-no-knowledge", "knowlenet-no-pca", "knowlenet-no-contrast", "knowlenet-text"]
+ARMS = ["knowlenet", "knowlenet-no-knowledge", "knowlenet-no-pca", "knowlenet-no-contrast", "knowlenet-base",
+        "knowlenet-text"]
 
 
 def test_words_drop_placeholders_and_read_hashtags():
@@ -70,7 +71,7 @@ def test_every_arm_trains_selects_on_valid_and_predicts_probabilities(arm):
     out = model.predict(data.split("test"))
     assert out.shape == (48, 2) and np.allclose(out.sum(1), 1.0)
     assert model.info.best_epoch in (1, 2) and "valid_f1_pos" in model.info.history[0]
-    assert ("contrast" in model.info.history[0]) == (arm != "knowlenet-no-contrast")
+    assert ("contrast" in model.info.history[0]) == (arm not in ("knowlenet-no-contrast", "knowlenet-base"))
     streams = model.info.extras["streams"]
     assert ("knowledge" in streams) == (arm in ("knowlenet", "knowlenet-no-pca", "knowlenet-no-contrast"))
     assert ("pca" in streams) == (arm in ("knowlenet", "knowlenet-no-knowledge", "knowlenet-no-contrast"))
