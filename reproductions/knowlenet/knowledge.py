@@ -8,7 +8,7 @@ in for the caption (the images and a captioner are not available), and the word 
 * ``minilm``: the **substitute** used by default, static word vectors from the bundled all-MiniLM-L6-v2: the mean
   of the model's input (word-piece) embeddings over a word's pieces, a context-free 384-d vector per word, as
   Numberbatch is static. Why not the encoder run on each word alone: that costs a transformer pass per word
-  (38,541 distinct MMSD words, ~20 words/s on this busy machine), the table lookup costs nothing. It is not
+  (32,374 distinct MMSD words, ~20 words/s on this busy machine), the table lookup costs nothing. It is not
   ConceptNet: it carries no ConceptNet edges, so claims about ConceptNet's knowledge are not tested by it.
 
 The word vectors are frozen in KnowleNet, so the similarity matrix has no parameters and is computed once, when the
