@@ -72,9 +72,9 @@ def _ragged(x: np.ndarray, lengths: np.ndarray) -> pa.Array:
 
 
 def _split_table(split: Split) -> pa.Table:
-    columns: dict[str, pa.Array] = {"id": pa.array(split.ids.astype(str)), "label": pa.array(split.labels)}
-    if split.labels.ndim == 2:
-        columns["label"] = _fixed_list(split.labels)
+    # multi-label rows (n, L) go in as fixed-size lists: pa.array refuses a 2-D array
+    labels = _fixed_list(split.labels) if split.labels.ndim == 2 else pa.array(split.labels)
+    columns: dict[str, pa.Array] = {"id": pa.array(split.ids.astype(str)), "label": labels}
     for modality, x in split.features.items():
         if modality in split.lengths:
             lengths = split.lengths[modality].astype(np.int64)
