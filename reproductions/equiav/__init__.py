@@ -12,6 +12,7 @@ what differs (see README.md):
 """
 
 from harness.models import register_model
+from reproductions.equiav import cavmae  # noqa: F401  (registers the AudioSet/VGGSound datasets)
 from reproductions.equiav.model import (
     EquiAVConfig,
     FixedConfig,
