@@ -9,6 +9,7 @@ import pandas as pd
 
 from harness.errors import UserError
 from harness.metrics.registry import get_metric
+from harness.report.floor import chance_floor_warning
 from harness.report.leaderboard import Leaderboard
 from harness.report.table import TABLE_FORMATS, json_rows, latex_escape, mean_std, render_table
 
@@ -50,4 +51,6 @@ def render(board: Leaderboard, fmt: str) -> str:
     if fmt == "html":
         return f"<h3>{board.title}</h3>\n{table}\n"
     notes = "".join(f"\n- failed: {label} ({'; '.join(reasons)})" for label, reasons in board.failed.items())
+    floor = chance_floor_warning(board)
+    notes += f"\n- warning: {floor}" if floor else ""
     return f"### {board.title}\n\n{table}\n\nmean ± sample std (ddof=1) over n seeds; CI: Student-t.{notes}\n"
