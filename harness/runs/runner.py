@@ -8,6 +8,7 @@ import os
 import resource
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,10 +72,33 @@ def _planned_mismatch(spec: RunSpec, info: FitInfo) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """A run as values: its record and, when it finished ok, its per-item predictions (what the store writes).
+    Picklable, so a remote worker can hand it back and the driver alone writes it."""
+
+    record: RunRecord
+    predictions: dict[str, np.ndarray] | None
+
+
 def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
     """Return the finished record for ``spec``, running it unless an ``ok`` record already exists.
 
     Failed records are kept for inspection but rerun on the next call: a failure is not a result.
+    """
+    cached = cached_record(spec, results, force=force)
+    if cached is not None:
+        return cached
+    outcome = compute(spec)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank runs; one writes the record
+        write_record(record_path(results, spec), outcome.record, outcome.predictions)
+    return outcome.record
+
+
+def cached_record(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord | None:
+    """The stored ``ok`` record of ``spec`` (marked cached), or None when the run must be computed.
+
+    Raises :class:`RecordError` for an unusable stored record and UserError for an unmigrated schema-1 one.
     """
     path = record_path(results, spec)
     if path.exists() and not force:
@@ -87,6 +111,11 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
     elif not force and legacy_path(path, spec).exists():  # do not retrain what a migration would find
         raise UserError(f"{legacy_path(path, spec)} is this run's schema-1 record; migrate the results first: "
                         f"mmrepro records migrate --results {results}")
+    return None
+
+
+def compute(spec: RunSpec) -> RunOutcome:
+    """Run ``spec`` here and now, writing nothing: a crash or divergence is a ``failed`` record, not an error."""
     task = get_task(spec.task)
     model_def = get_model(spec.model)
     data = load_dataset(task.dataset)
@@ -147,6 +176,4 @@ def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
         kept = {k: v for k, v in fields.items() if k in _FAILED_KEEPS | {"wall_time_s", "peak_rss_mb", "finished"}}
         record = RunRecord(**kept | {"status": "failed", "reason": f"record schema: {problem}", "traceback": None})
         predictions = None
-    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun every rank runs; one writes the record
-        write_record(path, record, predictions)
-    return record
+    return RunOutcome(record, predictions)
