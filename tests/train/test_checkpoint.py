@@ -82,11 +82,11 @@ def test_store_resumes_and_refuses_a_module_that_does_not_fit(tmp_path: Path) ->
 # ---- two stages on the shared Trainer, interrupted in stage 2, resumed in a fresh process -------------------
 
 SCRIPT = textwrap.dedent('''
-    import sys
     import numpy as np
     import torch
     from torch import nn
-        from harness.train.checkpoint import StageStore, chain_keys, stage_seed
+    from harness.train import Phase, ShuffledBatches, StepOutput, TensorRows, TrainConfig, Trainer, adamw
+    from harness.train.checkpoint import StageStore, chain_keys, stage_seed
 
     class Boom(RuntimeError):
         pass
