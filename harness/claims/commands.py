@@ -34,6 +34,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from harness.claims.ledger import Ledger
     from harness.papers import REPRODUCTIONS
     from harness.sweep.execute import execute_all
+    from harness.sweep.executor_options import executor_options
     from harness.sweep.suite import plan_suite
 
     reproduction = REPRODUCTIONS.get(args.paper)
@@ -41,7 +42,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     suite = reproduction.suite()
     plan = plan_suite(suite, args.seeds)
     records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet,
-                          jobs=args.jobs)
+                          **executor_options(args))
     for task, hint in plan.unavailable.items():
         log.info("%s: not run: data unavailable. %s", task, hint)
     ledger = Ledger(args.results)

@@ -1,4 +1,4 @@
-"""Run a list of RunSpecs, serially or in worker processes, with a progress bar.
+"""Run a list of RunSpecs, serially, in worker processes or on a Ray cluster, with a progress bar.
 
 Cached runs cost one file read. With ``jobs > 1`` each worker is a fresh (spawned) process that
 re-registers the user's ``--include-path`` folders and gets ``cpu_count // jobs`` torch threads, so
@@ -35,12 +35,29 @@ def _pending(specs: list[RunSpec], results: Path, force: bool) -> bool:
 
 
 def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, progress: bool = True,
-                jobs: int = 1) -> list[RunRecord]:
+                jobs: int = 1, executor: str = "local", ray_address: str | None = None,
+                ray_resources: dict[str, float] | None = None) -> list[RunRecord]:
+    """Records of ``specs`` in their order, computing the ones not cached: serially, in ``jobs`` local worker
+    processes, or as Ray tasks (``executor="ray"``, see :mod:`harness.sweep.ray_executor`)."""
+    if executor == "ray":
+        from harness.sweep.ray_executor import require_ray
+
+        require_ray()  # before anything runs, even when all is cached: the flag is refused the same way
     if specs and _pending(specs, results, force):  # all cached: a read-only results folder is fine
         check_writable(results)
     bar = tqdm(total=len(specs), desc="runs", unit="run", disable=not progress or len(specs) < 2)
     records: list[RunRecord] = []
     unusable: list[RecordError] = []  # one bad cached record must not stop the other runs
+    if executor == "ray":
+        from harness.sweep.ray_executor import run_on_ray
+
+        records, problems = run_on_ray(specs, results, force=force, address=ray_address, override=ray_resources,
+                                       folders=discovery.user_folders(), done=lambda _: bar.update())
+        bar.close()
+        if problems:
+            raise UserError(f"{len(problems)} run(s) not done (the other {len(records)} are done and saved; "
+                            "rerun to retry them): " + "; ".join(problems))
+        return records
     if jobs <= 1 or not _pending(specs, results, force):
         for spec in specs:
             bar.set_postfix_str(f"{spec.task}/{spec.model}/s{spec.seed}")
