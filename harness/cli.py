@@ -72,13 +72,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.runs.runner import plan_run
     from harness.settings import parse_overrides
     from harness.sweep.execute import execute_all
+    from harness.sweep.executor_options import executor_options
     from harness.tasks import get_task
 
     task = get_task(args.task)
     overrides = parse_overrides(args.set)
     specs = [plan_run(task, model, seed, overrides) for model in args.model for seed in args.seeds]
     records = execute_all(specs, args.results, force=args.force, progress=not args.quiet,
-                          jobs=args.jobs)
+                          **executor_options(args))
     for record in records:
         state = "cached" if record.cached else record.status
         extra = f" ({record.reason})" if not record.ok else ""
@@ -91,6 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from harness.report.render import render
     from harness.sweep.execute import execute_all
+    from harness.sweep.executor_options import executor_options
     from harness.sweep.suite import SUITES, plan_suite
 
     suite = SUITES.get(args.suite)
@@ -102,7 +104,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         plan.specs = [s for s in plan.specs if s.task == args.task]
         plan.unavailable = {t: h for t, h in plan.unavailable.items() if t == args.task}
     records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet,
-                          jobs=args.jobs)
+                          **executor_options(args))
     boards = _boards(plan.tasks, args.results)
     _write_leaderboards(boards, args.results)
     for board in boards:
@@ -141,6 +143,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from harness.report.render import FORMATS
+    from harness.sweep.executor_options import add_executor_arguments
 
     parser = argparse.ArgumentParser(prog="mmrepro", description=__doc__)
     parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
@@ -148,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="plug-in folder: a paper package, or task/suite TOML and Python files (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true")
     parser.add_argument("-j", "--jobs", type=parse_jobs, default=1, help="worker processes for runs (default 1)")
+    add_executor_arguments(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("tasks", help="list tasks").set_defaults(fn=cmd_tasks)
     sub.add_parser("models", help="list models").set_defaults(fn=cmd_models)

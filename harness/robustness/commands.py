@@ -13,6 +13,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     from harness.robustness.report import render_markdown
     from harness.runs.store import current_records, write_text_atomic
     from harness.sweep.execute import execute_all
+    from harness.sweep.executor_options import executor_options
     from harness.sweep.suite import SUITES, plan_suite
     from harness.tasks import get_task
 
@@ -23,7 +24,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     specs = [s for s in plan.specs if s.task == task.name]
     if not specs:
         raise UserError(f"suite {args.suite!r} has no runs of task {task.name!r}")
-    execute_all(specs, args.results, force=args.force, progress=not args.quiet, jobs=args.jobs)
+    execute_all(specs, args.results, force=args.force, progress=not args.quiet, **executor_options(args))
     wanted = {s.run_id for s in specs}
     text = render_markdown(task, [r for r in current_records(args.results, task) if r.run_id in wanted])
     out = args.results / "robustness" / f"{task.name}.md"
