@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ def save_checkpoint(path: Path, state: dict[str, torch.Tensor], metadata: dict[s
     tensors |= {k: v.detach().cpu().contiguous() for k, v in (extra or {}).items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # per process: two workers may save one stage
     save_file(tensors, str(tmp), metadata=metadata)
     tmp.replace(path)
 
@@ -114,9 +115,10 @@ class StageStore:
             except RuntimeError as err:
                 raise UserError(f"checkpoint {path} does not fit the module: {str(err).splitlines()[0]}") from err
             return StageResult(stage, key, json.loads(meta.get(RECORD_META, "{}")), resumed=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         record = dict(train())
         record.setdefault("seconds", time.perf_counter() - t0)
+        record.setdefault("cpu_seconds", time.process_time() - c0)  # this process's CPU time (machine is shared)
         save_checkpoint(path, module.state_dict(),
                         {STAGE_META: stage, KEY_META: key, RECORD_META: json.dumps(record, default=float)})
         return StageResult(stage, key, record)
