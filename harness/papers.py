@@ -7,9 +7,11 @@ under ``reproductions/`` or in any folder given with ``--include-path``; nothing
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import discovery
 from harness.claims.claim import Claim, load_claims
@@ -63,6 +65,18 @@ class Reproduction:
     def smoke_overrides(self) -> dict[str, str]:
         """Settings that make every run of the suite tiny (``[smoke] set = {...}`` in suite.toml), for tests."""
         return as_settings(tomllib.loads(self.suite_path.read_text()).get("smoke", {}).get("set", {}))
+
+    def summary(self, verdicts: list, ledger: Any) -> str:
+        """The package's own closing report section (e.g. claims combined across tasks): ``summarize(verdicts,
+        ledger) -> str`` in its ``summary.py``, loaded only when a report is written; '' when it has none."""
+        path = self.folder / "summary.py"
+        if not path.is_file():
+            return ""
+        spec = importlib.util.spec_from_file_location(f"_mmrepro_summary_{self.name}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.summarize(verdicts, ledger)
 
     def suite(self) -> Suite:
         """The package's ``suite.toml``, named ``reproduce-<name>``."""

@@ -49,6 +49,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     verdicts = [ledger.judge(c, args.rules) for c in claims]
     markdown = paper_markdown(claims, verdicts, ledger, {s.run_id for s in plan.specs},
                               reproduction.readme_ref)
+    summary = reproduction.summary(verdicts, ledger)
+    markdown += f"\n{summary}" if summary else ""
     for path in write_tables(reproduction.name, markdown, verdicts, ledger, args.results):
         log.info("wrote %s", path)
     out(markdown)
