@@ -25,12 +25,14 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from harness.data.sources import DATASETS
     from harness.data.store import dataset_available
     from harness.tasks import TASKS
+    from harness.tasks.registry import schema_problems
 
     rows = []
     for name in TASKS:
         t = TASKS.get(name)
         state = ("yes" if dataset_available(t.dataset) else "prepare first") if t.dataset in DATASETS \
             else "unknown dataset"  # one bad task file must not hide the others
+        state = "; ".join(schema_problems(t)) or state
         rows.append([t.display_name, t.version, t.dataset, t.target_kind, ",".join(t.modalities),
                      t.primary_metric, state])
     out(tabulate(rows, headers=["task", "v", "dataset", "target", "modalities", "primary", "data"]))
@@ -69,7 +71,7 @@ def _boards(task_names: list[str], results: Path):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.report.render import render
-    from harness.runs.runner import plan_run
+    from harness.runs.runner import plan_runs
     from harness.settings import parse_overrides
     from harness.sweep.execute import execute_all
     from harness.sweep.executor_options import executor_options
@@ -77,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     task = get_task(args.task)
     overrides = parse_overrides(args.set)
-    specs = [plan_run(task, model, seed, overrides) for model in args.model for seed in args.seeds]
+    specs = [s for model in args.model for seed in args.seeds for s in plan_runs(task, model, seed, overrides)]
     records = execute_all(specs, args.results, force=args.force, progress=not args.quiet,
                           **executor_options(args))
     for record in records:
@@ -94,27 +96,49 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from harness.sweep.execute import execute_all
     from harness.sweep.executor_options import executor_options
     from harness.sweep.suite import SUITES, plan_suite
+    from harness.tasks import get_task
 
     suite = SUITES.get(args.suite)
-    plan = plan_suite(suite, args.seeds)
-    if args.task:
-        from harness.tasks import get_task
-
-        get_task(args.task)
-        plan.specs = [s for s in plan.specs if s.task == args.task]
-        plan.unavailable = {t: h for t, h in plan.unavailable.items() if t == args.task}
+    if args.task and get_task(args.task).name not in suite.tasks:
+        return _records_leaderboard(args, suite.name)
+    plan = plan_suite(suite, args.seeds, only_task=args.task)
     records = execute_all(plan.specs, args.results, force=args.force, progress=not args.quiet,
                           **executor_options(args))
     boards = _boards(plan.tasks, args.results)
     _write_leaderboards(boards, args.results)
     for board in boards:
         out(render(board, args.format))
+        _warn_chance_floor(board)
     for task, hint in plan.unavailable.items():
         out(f"{task}: not run: data unavailable. {hint}")
     cached = sum(r.cached for r in records)
     log.info("%d runs: %d cached, %d run now, %d failed", len(records), cached, len(records) - cached,
              sum(not r.ok for r in records))
     return 1 if any(not r.ok for r in records) else 0
+
+
+def _records_leaderboard(args: argparse.Namespace, suite: str) -> int:
+    """``leaderboard --task T`` for a task the suite does not list: the board of the records present, nothing run."""
+    from harness.report.render import render
+    from harness.sweep.suite import no_records_error
+
+    board = _boards([args.task], args.results)[0]
+    if board.frame.empty and not board.failed:
+        raise no_records_error(args.task, args.results)
+    log.info("%s is not in suite %r: leaderboard of the records present under %s (nothing run)", args.task,
+             suite, args.results / "runs" / args.task)
+    _write_leaderboards([board], args.results)
+    out(render(board, args.format))
+    _warn_chance_floor(board)
+    return 0
+
+
+def _warn_chance_floor(board) -> None:
+    from harness.report.floor import chance_floor_warning
+
+    warning = chance_floor_warning(board)
+    if warning:
+        sys.stderr.write(f"mmrepro: warning: {warning}\n")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -131,14 +155,51 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suites(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from harness.papers import REPRODUCTIONS
+    from harness.sweep.suite import SUITES
+
+    suites = [SUITES.get(name) for name in SUITES.names()]
+    suites += [REPRODUCTIONS.get(name).suite() for name in REPRODUCTIONS.names()]
+    rows = [[s.name, ",".join(s.tasks), ",".join(s.models), ",".join(map(str, s.seeds)), s.source]
+            for s in suites]
+    out(tabulate(rows, headers=["suite", "tasks", "models", "seeds", "source"], tablefmt="plain"))
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from harness.runs.store import find_record
 
     path, record = find_record(args.results, args.run_id)
     shown = record.to_dict()
     shown.pop("history")
-    out(f"{path}\n" + json.dumps(shown, indent=2, sort_keys=True))
+    spec = record.spec
+    summary = [str(path), f"run {record.run_id}: {spec.task} v{spec.task_version} / {spec.model} seed {spec.seed} "
+                          f"({record.status})",
+               "settings: " + (", ".join(f"{k}={v}" for k, v in sorted(spec.config.items())) or "(none)")]
+    out("\n".join(summary + _selected(record)) + "\n" + json.dumps(shown, indent=2, sort_keys=True))
     return 0
+
+
+def _selected(record) -> list[str]:
+    """What was chosen on the selection split: the model's own report (``extras["selected"]``, e.g. the C of the
+    linear baselines), else the history entry of the best step (grid value or epoch)."""
+    where = f"selected on {record.select_split}"
+    chosen = record.extras.get("selected")
+    history, best = record.history, record.best_epoch
+    entry = history[best] if best is not None and 0 <= best < len(history) else {}
+    scores = ", ".join(f"{k} {v:.4g}" for k, v in entry.items() if k.startswith(record.select_split + "_")
+                       and isinstance(v, float))
+    scored = f" ({scores})" if scores else ""
+    if chosen:
+        return [f"{where}: " + ", ".join(f"{k}={v}" for k, v in chosen.items()) + scored]
+    if "grid_value" in entry:
+        return [f"{where}: grid value {entry['grid_value']} (step {best} of {len(history)}){scored}"]
+    if best is not None:
+        return [f"{where}: epoch {entry.get('epoch', best)} of {len(history)} run{scored}"]
+    return [f"{where}: nothing (the model reports no selection)"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,8 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(fn=cmd_run)
 
     board = sub.add_parser("leaderboard", help="run a suite (cached) and print its leaderboards")
-    board.add_argument("--suite", default="default")
-    board.add_argument("--task")
+    board.add_argument("--suite", default="default", help="suite to run (default: default; see mmrepro suites)")
+    board.add_argument("--task", help="one task: the suite's runs of it (cached), or, for a task the suite does "
+                                      "not list, the records present")
     board.add_argument("--seeds", type=parse_seeds)
     board.add_argument("--format", choices=FORMATS, default="md")
     board.add_argument("--force", action="store_true")
@@ -178,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("a")
     compare.add_argument("b")
     compare.set_defaults(fn=cmd_compare)
+
+    sub.add_parser("suites", help="list suites: name, tasks, models, seeds, source file").set_defaults(fn=cmd_suites)
 
     show = sub.add_parser("show", help="print one run record")
     show.add_argument("run_id")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 from harness.console import out
+from harness.errors import UserError
 from harness.settings import parse_overrides
 
 
@@ -17,6 +19,39 @@ def _options(pairs: list[str] | None, nonfinite: str | None) -> dict[str, str]:
     return options
 
 
+def prepare_command(name: str, manifest: dict) -> str:
+    """The command that prepares ``name`` again as it was prepared: its source, format and reader options."""
+    parts = ["mmrepro", "data", "prepare", name, "--from", str(manifest.get("source") or "PATH")]
+    if manifest.get("format") not in (None, "native"):
+        parts += ["--format", manifest["format"]]
+    for key, value in (manifest.get("options") or {}).items():
+        parts += ["--nonfinite", str(value)] if key == "nonfinite" else ["--option", f"{key}={value}"]
+    return shlex.join(parts)
+
+
+def _refuse_format_change(name: str, fmt: str | None) -> None:
+    """Re-preparing a generic dataset without ``--format generic`` would record it as native: the next process
+    would no longer know the name, and every task on it would say "unknown dataset"."""
+    from harness.data import store
+
+    if not store.is_prepared(name):
+        return
+    try:
+        manifest = store.read_manifest(name)
+    except UserError:
+        return  # a damaged manifest: preparing again is the fix
+    before, after = manifest.get("format") or "native", fmt or "native"
+    if before == after or before != "generic":
+        return
+    from harness.tasks import TASKS
+
+    tasks = [t for t in TASKS if TASKS.get(t).dataset == name]
+    orphaned = f"; its tasks ({', '.join(tasks)}) would then find no dataset" if tasks else ""
+    raise UserError(f"dataset {name!r} was prepared with --format {before} (its manifest) and a prepare without "
+                    f"--format {before} would record it as {after}, a format no reader of that name has"
+                    f"{orphaned}. Prepare it as before: {prepare_command(name, manifest)}")
+
+
 def cmd_data(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
@@ -24,6 +59,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     from harness.data.sources import DATASETS
 
     if args.data_cmd == "prepare":
+        _refuse_format_change(args.name, args.format)
         manifest = store.prepare(args.name, Path(args.source) if args.source else None,
                                  options=_options(args.option, args.nonfinite), fmt=args.format,
                                  download=args.download, overlap=args.overlap)
@@ -50,7 +86,8 @@ def cmd_data(args: argparse.Namespace) -> int:
         for problem in problems:
             out(f"{args.name}: {problem}")
         if problems:
-            out(f"{args.name}: NOT intact; prepare it again with: mmrepro data prepare {args.name} --from PATH")
+            out(f"{args.name}: NOT intact; prepare it again with: "
+                f"{prepare_command(args.name, store.read_manifest(args.name))}")
             return 1
         out(f"{args.name}: intact (sources re-hashed, prepared fingerprint matches)")
     elif args.data_cmd == "export":

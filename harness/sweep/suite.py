@@ -1,4 +1,9 @@
-"""Suites: named TOML lists of (tasks x models x seeds) groups, expanded into RunSpecs."""
+"""Suites: named TOML lists of (tasks x models x seeds) groups, expanded into RunSpecs.
+
+A suite file names itself (``name = "my-suite"``, checked by :func:`harness.names.check_name`); a file without
+a ``name`` is named after its file stem (the rule before names were declared, kept so older files still load).
+``mmrepro suites`` lists every suite with the file it came from.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from harness import discovery
 from harness.errors import DataUnavailableError, UserError
 from harness.names import check_name
 from harness.registry import Registry
-from harness.runs.runner import plan_run
+from harness.runs.runner import plan_runs
 from harness.runs.spec import RunSpec
 from harness.settings import as_settings
 from harness.tasks.registry import get_task
@@ -31,6 +36,19 @@ class Suite:
     name: str
     description: str
     groups: tuple[Group, ...]
+    source: Path | None = None  # the TOML file it was read from
+
+    @property
+    def tasks(self) -> list[str]:
+        return list(dict.fromkeys(t for g in self.groups for t in g.tasks))
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(m for g in self.groups for m in g.models))
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({s for g in self.groups for s in g.seeds})
 
 
 @dataclass
@@ -48,7 +66,8 @@ class Plan:
 SUITES: Registry[Suite] = Registry("suite")
 
 
-def load_suite_file(path: Path) -> Suite:
+def load_suite_file(path: Path, name: str | None = None) -> Suite:
+    """Parse one suite file; ``name`` (a paper's ``reproduce-<paper>``) overrides the file's own name."""
     try:
         raw = tomllib.loads(Path(path).read_text())
     except (OSError, tomllib.TOMLDecodeError) as err:
@@ -61,30 +80,38 @@ def load_suite_file(path: Path) -> Suite:
     )
     if not groups:
         raise UserError(f"suite file {path} has no [[group]] with tasks and models")
-    name = check_name("suite", Path(path).stem, f"suite file {path}")
-    return Suite(name=name, description=raw.get("description", ""), groups=groups)
+    name = name or check_name("suite", raw.get("name", Path(path).stem), f"suite file {path}")
+    return Suite(name=name, description=raw.get("description", ""), groups=groups, source=Path(path).resolve())
 
 
 def include_suites(paths: list[Path]) -> list[str]:
-    """Register each suite file under its file name (an included folder may redefine a suite)."""
-    names = []
+    """Register each suite file under its declared name (an included folder may redefine an earlier suite;
+    two files of one folder may not share a name)."""
+    loaded: dict[str, Suite] = {}
     for path in paths:
         suite = load_suite_file(path)
+        if suite.name in loaded:
+            raise UserError(f"suite file {path}: suite {suite.name!r} is also defined in "
+                            f"{loaded[suite.name].source}; give one of them another name = \"...\"")
+        loaded[suite.name] = suite
+    for suite in loaded.values():
         SUITES.add(suite.name, suite, replace=True)
-        names.append(suite.name)
-    return names
+    return list(loaded)
 
 
-def plan_suite(suite: Suite, seeds: tuple[int, ...] | None = None) -> Plan:
-    """Expand groups into RunSpecs; tasks whose data is not prepared are listed, not failed."""
+def plan_suite(suite: Suite, seeds: tuple[int, ...] | None = None, *, only_task: str | None = None) -> Plan:
+    """Expand groups into RunSpecs (all tasks, or ``only_task``); tasks whose data is not prepared are listed,
+    not failed."""
     plan = Plan()
     for group in suite.groups:
         for task_name in group.tasks:
+            if only_task is not None and task_name != only_task:
+                continue
             task = get_task(task_name)
             for model in group.models:
                 for seed in seeds or group.seeds:
                     try:
-                        plan.specs.append(plan_run(task, model, seed, group.overrides))
+                        plan.specs.extend(plan_runs(task, model, seed, group.overrides))  # one per fold
                     except DataUnavailableError as err:
                         plan.unavailable[task_name] = err.hint
                         break
@@ -93,3 +120,9 @@ def plan_suite(suite: Suite, seeds: tuple[int, ...] | None = None) -> Plan:
 
 include_suites(sorted(SUITE_DIR.glob("*.toml")))
 discovery.subscribe(lambda folder: include_suites(list(folder.suites)))
+
+
+def no_records_error(task: str, results: Path) -> UserError:
+    """What a report of a task without records says: where it looked and the command that makes records."""
+    return UserError(f"no finished runs of task {task!r} under {Path(results) / 'runs' / task} (current task version "
+                     f"and data); run some first: mmrepro run --task {task} --model prior --model linear-early")

@@ -51,7 +51,8 @@ def test_run_leaderboard_compare_show(capsys, tmp_path: Path) -> None:
     assert code == 0 and "paired" in out and "mcnemar" in out
     run_id = next(tmp_path.glob("runs/breast-cancer-views/prior/*.json")).stem
     code, out, _ = _run(capsys, "--results", results, "show", run_id[:8])
-    assert code == 0 and json.loads(out.split("\n", 1)[1])["run_id"] == run_id
+    assert code == 0 and json.loads(out[out.index("\n{") + 1:])["run_id"] == run_id
+    assert "selected on valid: nothing" in out  # prior selects nothing; test_transparency covers the C
 
 
 def test_leaderboard_writes_tables_and_reports_missing_data(capsys, tmp_path: Path) -> None:

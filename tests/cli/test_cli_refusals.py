@@ -28,7 +28,7 @@ def _refused(capsys, *argv: str) -> str:
     (["run", "--task", "digits-views", "--model", "mlp-early", "--set", "early_stopping=maybe"],
      "--set early_stopping=maybe: expected true or false"),
     (["run", "--task", "digits-views", "--model", "linear-early", "--set", "grid=[1,"],
-     "--set grid=[1,: expected a tuple for LinearConfig.grid"),
+     "--set grid=[1,: expected comma-separated float values for LinearConfig.grid"),
     (["run", "--task", "digits-views", "--model", "linear-early", "--set", "=3"], "expected key=value"),
     # a model that cannot score the task's target kind
     (["run", "--task", "digits-views", "--model", "cca-retrieval"],
@@ -41,8 +41,8 @@ def _refused(capsys, *argv: str) -> str:
     # verdict filters and rules
     (["claims", "--verdict", "maybe"], "--verdict 'maybe' matches no outcome"),
     (["diff", "not-a-claim"], "'not-a-claim' is no claim (paper:key); to compare runs give two run ids"),
-    # robustness needs the task in the suite
-    (["robustness", "--task", "synth-conversation"], "suite 'default' has no runs of task 'synth-conversation'"),
+    # robustness of a task outside the suite needs its records
+    (["robustness", "--task", "synth-conversation"], "no finished runs of task 'synth-conversation'"),
 ])
 def test_refusal_exits_2_with_its_message(capsys, tmp_path: Path, argv: list[str], message: str) -> None:
     assert message in _refused(capsys, "--results", str(tmp_path), *argv)
