@@ -203,7 +203,8 @@ def test_shared_item_ids_warn_at_prepare_and_the_run_that_would_leak_is_refused(
 LABEL_CASES = [
     ("nan", lambda s: {"label": np.where(np.arange(N) == 4, np.nan, 1.0)}, "", "1 label(s) are NaN/inf"),
     ("inf", lambda s: {"label": np.where(np.arange(N) == 4, np.inf, 1.0)}, "", "1 label(s) are NaN/inf"),
-    ("strings", lambda s: {"label": np.array(["cat", "dog", "eel"] * 4)}, "", "labels are <U3"),
+    ("strings", lambda s: {"label": np.array(["cat", "dog", "eel"] * 4)}, "",
+     "holds text ('cat', 'dog', 'eel'); declare the classes in dataset.toml, e.g. label_map"),
     ("negative", lambda s: {"label": np.arange(N) % 3 - 1}, "num_classes = 3",
      "label column 'label' has 4 value(s) outside 0..2"),
     ("too-many-classes", lambda s: {"label": np.arange(N) % 8}, "num_classes = 3",
@@ -273,7 +274,7 @@ FILE_CASES = [
     ("toml-missing-key", lambda d: (d / "dataset.toml").write_text('format = "npz"\n'),
      "dataset.toml: missing key(s) ['splits', 'label', 'modalities']"),
     ("unknown-format", lambda d: (d / "dataset.toml").write_text(
-        (d / "dataset.toml").read_text().replace('"npz"', '"csv"')), "format 'csv' is not one of"),
+        (d / "dataset.toml").read_text().replace('"npz"', '"xlsx"')), "format 'xlsx' is not one of"),
     ("missing-hf-folder", lambda d: (d / "dataset.toml").write_text(
         (d / "dataset.toml").read_text().replace('"npz"', '"hf"')), "hf not found; format 'hf' reads"),
     ("nan-features", lambda d: np.savez(d / "train.npz", id=np.arange(N).astype(str), label=np.arange(N) % 3,
@@ -334,13 +335,13 @@ def test_a_truncated_manifest_is_one_warning_and_the_other_commands_go_on(capsys
 
 def test_a_truncated_predictions_file_is_an_error_naming_it(tmp_path: Path) -> None:
     from harness.errors import UserError
-    from harness.runs.store import load_predictions
+    from harness.runs.predictions import read_predictions
 
-    record = tmp_path / "abc.json"
-    np.savez_compressed(record.with_suffix(".npz"), **{"test.output": np.zeros((50, 3))})
-    _truncate(record.with_suffix(".npz"))
-    with pytest.raises(UserError, match=r"abc\.npz: predictions unreadable .* rerun that run with --force"):
-        load_predictions(record)
+    path = tmp_path / "abc.pred.npz"
+    np.savez_compressed(path, output=np.zeros((50, 3)))
+    _truncate(path)
+    with pytest.raises(UserError, match=r"abc\.pred\.npz: predictions unreadable .* rerun that run with --force"):
+        read_predictions(path)
 
 
 # ---- 5. no lost compute ------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ A dataset is a split-indexed table of samples. Each modality is one of
   (:meth:`Split.images` gives both as float [0, 1]), so no model hard-codes a dataset's pixel layout.
 
 Samples may also carry *group fields* (``Split.groups``), one value per sample, that say how samples
-belong together: ``dialogue`` (dialogue id), ``speaker``, ``turn`` (integer position within its dialogue)
-and ``pair`` (samples sharing a pair id share the paired item, e.g. one image heard in two clips).
+belong together: ``dialogue`` (dialogue id), ``speaker``, ``turn`` (integer position within its dialogue),
+``pair`` (samples sharing a pair id share the paired item, e.g. one image heard in two clips) and ``fold``
+(the item's fold in a published k-fold protocol; tasks with ``[folds]`` read it).
 Values are integers or strings. Conversation models batch whole dialogues through
 :meth:`Split.dialogues`. Validation lives here so that every loader, embedded or prepared, gets the same checks.
 """
@@ -28,7 +29,7 @@ class DataError(UserError):
     """A dataset violates the layout contract (shapes, lengths, non-finite values, empty split)."""
 
 
-GROUP_KEYS = ("dialogue", "speaker", "turn", "pair")
+GROUP_KEYS = ("dialogue", "speaker", "turn", "pair", "fold")
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,14 @@ from harness.metrics.registry import compute_metrics
 from harness.models import FitInfo, NonFiniteError, get_model
 from harness.robustness import evaluate_robustness
 from harness.runs.migrate import legacy_path
+from harness.runs.predictions import ItemPredictions, make_predictions
 from harness.runs.provenance import provenance
 from harness.runs.record import SCHEMA_VERSION, RecordError, RobustnessScores, RunRecord, schema_problem
 from harness.runs.spec import RunSpec, make_spec
-from harness.runs.store import data_fingerprint, read_record, record_path, write_record
+from harness.runs.store import data_fingerprint, predictions_name, read_record, record_path, write_record
 from harness.seeding import seed_everything
 from harness.tasks.checks import check_task_data, unknown_dataset
+from harness.tasks.folds import task_view
 from harness.tasks.registry import ORIGINS, get_task
 from harness.tasks.spec import TaskSpec
 
@@ -37,8 +39,18 @@ _FAILED_KEEPS = {"schema_version", "run_id", "spec", "task_display", "synthetic"
                  "report_split", "select_split", "started", "provenance", "status", "reason", "traceback"}
 
 
-def plan_run(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | None = None) -> RunSpec:
+def plan_runs(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | None = None) -> list[RunSpec]:
+    """The runs of (task, model, seed): one, or one per fold of a task with a fold protocol."""
+    folds = range(task.folds.k) if task.folds else [None]
+    return [plan_run(task, model, seed, overrides, fold=fold) for fold in folds]
+
+
+def plan_run(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | None = None,
+             fold: int | None = None) -> RunSpec:
     """Resolve names and config into a RunSpec; raises DataUnavailableError if data is not prepared."""
+    if (task.folds is None) != (fold is None) or (fold is not None and not 0 <= fold < task.folds.k):
+        raise UserError(f"task {task.name!r} " + (f"has {task.folds.k} folds (0..{task.folds.k - 1}); got fold "
+                                                  f"{fold!r}" if task.folds else f"has no folds; got fold {fold!r}"))
     model_def = get_model(model)
     if not model_def.supports(task):
         raise UserError(f"model {model!r} supports {', '.join(model_def.target_kinds)} tasks, but "
@@ -49,7 +61,7 @@ def plan_run(task: TaskSpec, model: str, seed: int, overrides: dict[str, str] | 
         raise DataUnavailableError(task.dataset, f"Run: {DATASETS.get(task.dataset).prepare_command()}")
     fingerprint = data_fingerprint(task.dataset)
     check_task_data(task, fingerprint)  # modalities, splits, train/report overlap, class ids: before any fit
-    return make_spec(task, model_def, seed, fingerprint, overrides)
+    return make_spec(task, model_def, seed, fingerprint, overrides, fold)
 
 
 def _peak_rss_mb() -> float:
@@ -78,7 +90,7 @@ class RunOutcome:
     Picklable, so a remote worker can hand it back and the driver alone writes it."""
 
     record: RunRecord
-    predictions: dict[str, np.ndarray] | None
+    predictions: ItemPredictions | None  # the report split's (``harness/runs/predictions.py``), named by the record
 
 
 def execute(spec: RunSpec, results: Path, *, force: bool = False) -> RunRecord:
@@ -118,7 +130,7 @@ def compute(spec: RunSpec) -> RunOutcome:
     """Run ``spec`` here and now, writing nothing: a crash or divergence is a ``failed`` record, not an error."""
     task = get_task(spec.task)
     model_def = get_model(spec.model)
-    data = load_dataset(task.dataset)
+    data = task_view(task, load_dataset(task.dataset), spec.fold)  # a fold task: that fold's splits
     config = model_def.config_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in spec.config.items()})
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -156,9 +168,9 @@ def compute(spec: RunSpec) -> RunOutcome:
             extras=extras,
             robustness=RobustnessScores(**evaluate_robustness(model, task, scored[task.splits.report], spec.seed)),
         )
-        predictions = {f"{name}.{key}": value for name, split in scored.items()
-                       for key, value in (("ids", split.ids.astype(str)), ("labels", split.labels),
-                                          ("output", outputs[name]))}
+        report = task.splits.report
+        predictions = make_predictions(task, report, scored[report], outputs[report], fields["metrics"][report])
+        fields["predictions"] = predictions_name(spec.run_id)
     except NonFiniteError as err:
         fields.update(status="failed", reason=f"non-finite: {err}")
     except Exception as err:  # a crashed run is recorded, not lost; the sweep goes on

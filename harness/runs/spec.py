@@ -28,10 +28,15 @@ class RunSpec:
     """Device type the run computes on (``cpu``, ``cuda``): kernels differ, so numbers differ."""
     precision: str
     """Resolved autocast precision (``fp32``, ``bf16``, ``fp16``), never ``auto``."""
+    fold: int | None = None
+    """Fold (or repeat) index of a task with a fold protocol (``harness.tasks.folds``); None for one fixed split."""
 
     @property
     def run_id(self) -> str:
-        payload = json.dumps(dataclasses.asdict(self), sort_keys=True, default=list)
+        fields = dataclasses.asdict(self)
+        if fields["fold"] is None:  # runs without folds keep the ids they had before folds existed
+            fields.pop("fold")
+        payload = json.dumps(fields, sort_keys=True, default=list)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     @property
@@ -58,12 +63,12 @@ def resolve_execution(config: Any) -> tuple[str, str]:
 
 
 def make_spec(task: TaskSpec, model: ModelDef, seed: int, fingerprint: str,
-              overrides: dict[str, str] | None = None) -> RunSpec:
+              overrides: dict[str, str] | None = None, fold: int | None = None) -> RunSpec:
     resolved = resolve_config(model, overrides)
     device_class, precision = resolve_execution(resolved)
     return RunSpec(task=task.name, task_version=task.version, task_hash=task.spec_hash(), model=model.name,
                    config=plain_config(resolved), seed=seed, data_fingerprint=fingerprint,
-                   device_class=device_class, precision=precision)
+                   device_class=device_class, precision=precision, fold=fold)
 
 
 def plain_config(config: Any) -> dict[str, Any]:

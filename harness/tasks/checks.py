@@ -61,10 +61,11 @@ def task_data_problems(task: TaskSpec, modalities: set[str],
         problems.append(f"modality {', '.join(map(repr, missing))} is not in dataset {task.dataset!r} "
                         f"(it has {', '.join(sorted(modalities))})")
     protocol = task.splits
-    for role, name in (("train", protocol.train), ("select", protocol.select), ("report", protocol.report)):
+    roles = () if task.folds else (("train", protocol.train), ("select", protocol.select), ("report", protocol.report))
+    for role, name in roles:  # a fold task's splits are carved from folds.split (harness.tasks.folds)
         if name not in splits:
             problems.append(f"{role} split {name!r} is not in dataset {task.dataset!r} (it has {', '.join(splits)})")
-    if problems:
+    if problems or task.folds:
         return problems
     report_ids = set(splits[protocol.report][0].tolist())
     for role, name in (("train", protocol.train), ("select", protocol.select)):
@@ -88,8 +89,12 @@ def task_data_problems(task: TaskSpec, modalities: set[str],
 
 @lru_cache(maxsize=64)
 def _checked(task: TaskSpec, fingerprint: str) -> None:
+    from harness.data.labels import positive_class_problems
+    from harness.tasks.folds import protocol_problems
+
     modalities, splits = _data_view(task.dataset)
     problems = task_data_problems(task, modalities, splits)
+    problems += protocol_problems(task) + positive_class_problems(task.positive_class, task.dataset)
     if problems:
         raise UserError(f"task {task.name!r} on dataset {task.dataset!r}: " + "; ".join(problems))
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from harness.errors import UserError
 from harness.names import NAME_RULE, RULE_TEXT
+from harness.tasks.folds import FoldProtocol
 
 TargetKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval", "class-retrieval"]
 TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval",
@@ -42,6 +43,9 @@ class SplitProtocol:
     description: str = ""
 
 
+OPTIONAL_FIELDS = ("positive_class", "folds")
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
@@ -56,6 +60,11 @@ class TaskSpec:
     splits: SplitProtocol = field(default_factory=SplitProtocol)
     num_classes: int | None = None
     synthetic: bool = False
+    positive_class: str | None = None
+    """Binary tasks: the class (a label_map key of the dataset) binary metrics score as positive; checked
+    against the prepared data, whose label map must send it to class id 1."""
+    folds: FoldProtocol | None = None
+    """k-fold or repeated-split protocol (``[folds]``, :mod:`harness.tasks.folds`); None: one fixed split."""
 
     @property
     def higher_is_better(self) -> bool:
@@ -70,6 +79,9 @@ class TaskSpec:
     def spec_hash(self) -> str:
         fields = asdict(self)
         fields.pop("version")
+        for optional in OPTIONAL_FIELDS:  # added later: absent, they leave the hashes (and run ids) as they were
+            if fields[optional] is None:
+                fields.pop(optional)
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -90,8 +102,15 @@ def _check(spec: TaskSpec, origin: str) -> None:
     if spec.splits.select == spec.splits.report:
         problems.append(f"select and report split are both {spec.splits.report!r}; selection on the "
                         "reported split is not allowed")
-    if spec.target_kind in ("single-label", "binary") and not spec.num_classes:
-        problems.append("classification tasks need num_classes")
+    if spec.target_kind == "single-label" and not spec.num_classes:
+        problems.append("single-label tasks need num_classes (binary tasks have 2)")
+    if spec.target_kind == "binary" and spec.num_classes != 2:
+        problems.append(f"a binary task has 2 classes, not num_classes = {spec.num_classes}; use target_kind = "
+                        "\"single-label\" for more")
+    if spec.positive_class is not None and spec.target_kind != "binary":
+        problems.append("positive_class applies to binary tasks")
+    if spec.folds is not None:
+        problems += spec.folds.problems()
     for metric in spec.metrics:
         try:
             kind = canonical_kind(get_metric(metric).output_kind)
@@ -126,6 +145,17 @@ def load_task_file(path: Path) -> TaskSpec:
     _refuse_unknown_fields(path, raw, TaskSpec, "")
     _refuse_unknown_fields(path, raw.get("splits", {}), SplitProtocol, "splits.")
     raw["splits"] = SplitProtocol(**raw.get("splits", {}))
+    if "folds" in raw:
+        _refuse_unknown_fields(path, raw["folds"], FoldProtocol, "folds.")
+        if "k" not in raw["folds"]:
+            raise UserError(f"task file {path}: [folds] needs k (the number of folds or repeats)")
+        raw["folds"] = FoldProtocol(**raw["folds"])
+    if canonical_kind(str(raw.get("target_kind", ""))) == "binary":
+        raw.setdefault("num_classes", 2)  # binary means two classes; saying so again is optional
+    if isinstance(raw.get("positive_class"), int | bool):
+        from harness.data.labels import label_key
+
+        raw["positive_class"] = label_key(raw["positive_class"])
     if isinstance(raw.get("target_kind"), str):
         raw["target_kind"] = canonical_kind(raw["target_kind"])
     for key in ("modalities", "metrics"):

@@ -21,7 +21,7 @@ def _prepare(capsys, folder: Path, name: str = "mine-i") -> tuple[int, str]:
 @pytest.mark.parametrize("toml, message", [
     ('format = "npz"\nsplits = [', "dataset.toml: invalid TOML"),
     ('format = "npz"\n', "dataset.toml: missing key(s) ['splits', 'label', 'modalities']"),
-    (GOOD.format(fmt="csv"), "dataset.toml: format 'csv' is not one of"),
+    (GOOD.format(fmt="xlsx"), "dataset.toml: format 'xlsx' is not one of"),
     (GOOD.format(fmt="npz").replace('{ column = "a" }', '{ col = "a" }'), "modality 'a' needs { column = \"...\" }"),
     (GOOD.format(fmt="parquet").replace('{ column = "a" }', '{ column = "a", lengths = "n" }'),
      "modality 'a': sequences (lengths) are supported for npz only"),

@@ -80,6 +80,8 @@ def _perturbed(value):
         return value + "x"
     if isinstance(value, dict):
         return {**value, "perturbed": 1}
+    if value is None:  # an optional field (e.g. fold) set at all is a different run
+        return 1
     raise AssertionError(f"no perturbation for {type(value).__name__}: extend _perturbed for the new field")
 
 
@@ -170,10 +172,11 @@ def test_record_has_schema_metrics_and_predictions(tmp_path: Path) -> None:
     assert set(on_disk["metrics"]["test"]) == set(TASK.metrics)
     assert on_disk["provenance"]["packages"]["numpy"] == np.__version__
     assert read_record(record_path(tmp_path, spec)) == record
-    predictions = load_predictions(record_path(tmp_path, spec))
-    assert predictions["test.output"].shape == (114, 2)
-    assert record.metrics["test"]["accuracy"] == pytest.approx(
-        np.mean(predictions["test.output"].argmax(1) == predictions["test.labels"]))
+    assert on_disk["predictions"] == f"{spec.run_id}.pred.npz"
+    assert (record_path(tmp_path, spec).parent / on_disk["predictions"]).is_file()
+    predictions = load_predictions(tmp_path, record)
+    assert predictions.split == "test" and len(predictions) == 114 and predictions.output().shape == (114, 2)
+    assert record.metrics["test"]["accuracy"] == np.mean(predictions.argmax() == predictions.targets)
     leftovers = [p for p in tmp_path.rglob(".*") if p.is_file()]
     assert not leftovers, f"temporary files left behind: {leftovers}"
 
