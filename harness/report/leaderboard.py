@@ -11,6 +11,7 @@ import pandas as pd
 
 from harness.report.table import aggregate
 from harness.runs.record import RunRecord
+from harness.tasks.folds import fold_spread, seed_values
 from harness.tasks.spec import TaskSpec
 
 
@@ -25,13 +26,13 @@ class Leaderboard:
     @property
     def title(self) -> str:
         arrow = "higher" if self.task.higher_is_better else "lower"
-        return (f"{self.task.display_name} v{self.task.version}: {self.task.splits.report} split, "
+        folds = f" of {self.task.folds.describe()} (mean over folds per seed)" if self.task.folds else ""
+        return (f"{self.task.display_name} v{self.task.version}: {self.task.splits.report} split{folds}, "
                 f"ranked by {self.task.primary_metric} ({arrow} is better)")
 
 
 def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: float = 0.95) -> Leaderboard:
     """Rows from ok records (pass current ones: ``current_records``); failed ones are listed, never scored."""
-    split = task.splits.report
     by_model: dict[str, list[RunRecord]] = defaultdict(list)
     failed: dict[str, list[str]] = defaultdict(list)
     for record in records:
@@ -42,9 +43,18 @@ def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: floa
             failed[label].append(f"seed {record.spec.seed}: {record.reason}")
     rows = []
     for label, runs in by_model.items():
-        row: dict[str, Any] = {"model": label, "n": len(runs), "seeds": ",".join(str(r.spec.seed) for r in runs)}
+        # One value per seed: the run's, or for a fold task the mean over its folds (harness.tasks.folds).
+        per_seed = {metric: seed_values(task, runs, metric) for metric in task.metrics}
+        seeds, incomplete = [s for s, _ in per_seed[task.primary_metric][0]], per_seed[task.primary_metric][1]
+        if incomplete:
+            failed[label].extend(incomplete)
+        if not seeds:
+            continue
+        row: dict[str, Any] = {"model": label, "n": len(seeds), "seeds": ",".join(map(str, seeds))}
+        if task.folds:
+            row["primary.fold_std"] = fold_spread(task, runs, task.primary_metric)
         for metric in task.metrics:
-            stats = aggregate((r.metrics[split][metric] for r in runs), confidence)
+            stats = aggregate((v for _, v in per_seed[metric][0]), confidence)
             row[f"{metric}.mean"], row[f"{metric}.std"] = stats.mean, stats.std
             if metric == task.primary_metric:
                 row["primary.ci_low"], row["primary.ci_high"] = stats.ci_low, stats.ci_high

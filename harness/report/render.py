@@ -27,6 +27,8 @@ def display_frame(board: Leaderboard) -> pd.DataFrame:
     ci = [f"[{lo:.4f}, {hi:.4f}]" if not math.isnan(lo) else "n/a"
           for lo, hi in zip(frame["primary.ci_low"], frame["primary.ci_high"], strict=True)]
     out[f"95% CI {task.primary_metric}"] = ci
+    if "primary.fold_std" in frame:  # fold tasks: how much the folds disagree (sd over folds)
+        out[f"fold sd {task.primary_metric}"] = [f"{v:.4f}" for v in frame["primary.fold_std"]]
     out["params"] = frame["n_parameters"]
     return out
 
