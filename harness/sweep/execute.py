@@ -26,8 +26,31 @@ def _init_worker(folders: list[Path], threads: int) -> None:
     for folder in folders:
         discovery.include(folder)
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
+    # NumPy/SciPy's BLAS too (scikit-learn's solvers): left at its default, every worker's BLAS spins one
+    # thread per core and the workers fight over the cores (most of a cold suite's time on 2 cores).
+    threadpool_limits(threads)
+
+
+def _execute_group(specs: list[RunSpec], results: Path, force: bool) -> list[RunRecord | RecordError]:
+    """Run one (task, model)'s seeds in one worker: they share its loaded data and any seed-free fit."""
+    out: list[RunRecord | RecordError] = []
+    for spec in specs:
+        try:
+            out.append(execute(spec, results, force=force))
+        except RecordError as err:
+            out.append(err)
+    return out
+
+
+def _groups(specs: list[RunSpec]) -> list[list[int]]:
+    """Indices of ``specs`` grouped by (task, model), in first-appearance order."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, spec in enumerate(specs):
+        groups.setdefault((spec.task, spec.model), []).append(i)
+    return list(groups.values())
 
 
 def _pending(specs: list[RunSpec], results: Path, force: bool) -> bool:
@@ -70,13 +93,14 @@ def execute_all(specs: list[RunSpec], results: Path, *, force: bool = False, pro
         threads = max(1, (os.cpu_count() or 1) // jobs)
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_init_worker, initargs=(discovery.user_folders(), threads)) as pool:
-            futures = [pool.submit(execute, spec, results, force=force) for spec in specs]
-            for future in futures:
-                try:
-                    records.append(future.result())
-                except RecordError as err:
-                    unusable.append(err)
-                bar.update()
+            groups = _groups(specs)
+            futures = [pool.submit(_execute_group, [specs[i] for i in group], results, force) for group in groups]
+            done: dict[int, RunRecord | RecordError] = {}
+            for group, future in zip(groups, futures, strict=True):
+                done |= dict(zip(group, future.result(), strict=True))
+                bar.update(len(group))
+            for i in range(len(specs)):  # records in the order of specs
+                (unusable if isinstance(done[i], RecordError) else records).append(done[i])
     bar.close()
     if unusable:
         raise UserError(f"{len(unusable)} cached record(s) unusable (the other {len(records)} runs are done "

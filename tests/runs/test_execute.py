@@ -11,7 +11,8 @@ from harness.tasks import get_task
 
 def test_parallel_matches_serial(tmp_path: Path) -> None:
     task = get_task("breast-cancer-views")
-    specs = [plan_run(task, model, 0) for model in ("prior", "linear-late")]
+    # seeds interleaved: workers run each (task, model)'s seeds together, records still come back in this order
+    specs = [plan_run(task, model, seed) for seed in (0, 1) for model in ("prior", "linear-late")]
     serial = execute_all(specs, tmp_path / "serial", progress=False)
     parallel = execute_all(specs, tmp_path / "parallel", progress=False, jobs=2)
     assert [r.run_id for r in parallel] == [s.run_id for s in specs]
