@@ -70,19 +70,19 @@ class OmniVec2Config:
     # stage 1: masked single-modality pre-training with modality switching
     s1_epochs: int = 3
     s1_steps: int = 50
-    s1_lr: float = 1e-3
+    s1_lr: float = 2e-3
     mask_ratio: float = 0.5
     mask_target: str = "raw"  # "raw" standardised token values, or "normalised" per token (MAE's option)
     switch_every: int = 1  # steps on one modality before switching to the next
     # stage 2: masked paired pre-training through the cross-attention
     s2_epochs: int = 3
     s2_steps: int = 50
-    s2_lr: float = 1e-3
+    s2_lr: float = 2e-3
     pair_sampling: str = "uniform"  # "uniform" over allowed pairs, or "size": by the product of training rows
     # stage 3: supervised multitask training on sampled pairs
-    s3_epochs: int = 6
+    s3_epochs: int = 8
     s3_steps: int = 50
-    s3_lr: float = 1e-3
+    s3_lr: float = 2e-3
     loss_weighting: str = "chance"  # "equal", or "chance": each task's CE divided by log(classes)
 
     def __post_init__(self) -> None:
