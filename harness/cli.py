@@ -85,8 +85,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for record in records:
         state = "cached" if record.cached else record.status
         extra = f" ({record.reason})" if not record.ok else ""
-        log.info("%s %s/%s seed %s: %s%s", record.run_id, record.spec.task, record.spec.model,
-                 record.spec.seed, state, extra)
+        fold = "" if record.spec.fold is None else f" fold {record.spec.fold}"
+        log.info("%s %s/%s seed %s%s: %s%s", record.run_id, record.spec.task, record.spec.model,
+                 record.spec.seed, fold, state, extra)
     out(render(_boards([task.name], args.results)[0], args.format))
     return 1 if any(not r.ok for r in records) else 0
 
