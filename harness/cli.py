@@ -75,9 +75,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.settings import parse_overrides
     from harness.sweep.execute import execute_all
     from harness.sweep.executor_options import executor_options
+    from harness.sweep.torchrun import launch, under_torchrun
     from harness.tasks import get_task
 
     task = get_task(args.task)
+    if args.nproc > 1 and not under_torchrun():  # each rank runs this command again, without --nproc
+        return launch(args.argv, args.nproc, args.executor)
     overrides = parse_overrides(args.set)
     specs = [s for model in args.model for seed in args.seeds for s in plan_runs(task, model, seed, overrides)]
     records = execute_all(specs, args.results, force=args.force, progress=not args.quiet,
@@ -206,6 +209,7 @@ def _selected(record) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     from harness.report.render import FORMATS
     from harness.sweep.executor_options import add_executor_arguments
+    from harness.sweep.torchrun import parse_nproc
 
     parser = argparse.ArgumentParser(prog="mmrepro", description=__doc__)
     parser.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
@@ -225,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a model setting")
     run.add_argument("--force", action="store_true", help="rerun even if a finished record exists")
     run.add_argument("--format", choices=FORMATS, default="md")
+    run.add_argument("--nproc", type=parse_nproc, default=1,
+                     help="train each run with N DDP processes on this machine (torchrun; gloo on CPU, NCCL on GPUs)")
     run.set_defaults(fn=cmd_run)
 
     board = sub.add_parser("leaderboard", help="run a suite (cached) and print its leaderboards")
@@ -256,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `run --nproc N` starts itself again under torchrun
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     try:
         from harness import discovery

@@ -63,3 +63,13 @@ def provenance() -> dict:
         "cpu": _cpu_name(),
         "gpu": _gpu_name(),
     }
+
+
+def distributed() -> dict:
+    """How many processes trained the run and over which ``torch.distributed`` backend (torchrun/DDP, see
+    ``harness/sweep/torchrun.py``); read when the run ends, since the Trainer joins the group on first use."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return {"world_size": dist.get_world_size(), "backend": str(dist.get_backend())}
+    return {"world_size": 1, "backend": None}

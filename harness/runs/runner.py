@@ -23,7 +23,7 @@ from harness.models import FitInfo, NonFiniteError, get_model
 from harness.robustness import evaluate_robustness
 from harness.runs.migrate import legacy_path
 from harness.runs.predictions import ItemPredictions, make_predictions
-from harness.runs.provenance import provenance
+from harness.runs.provenance import distributed, provenance
 from harness.runs.record import SCHEMA_VERSION, RecordError, RobustnessScores, RunRecord, schema_problem
 from harness.runs.spec import RunSpec, make_spec
 from harness.runs.store import data_fingerprint, predictions_name, read_record, record_path, write_record
@@ -179,6 +179,7 @@ def compute(spec: RunSpec) -> RunOutcome:
                       traceback=traceback.format_exc(limit=8))
     if fields["status"] == "failed":  # nothing of a half-finished run is kept but the failure
         fields = {k: v for k, v in fields.items() if k in _FAILED_KEEPS}
+    fields["provenance"] = fields["provenance"] | {"distributed": distributed()}
     fields.update(wall_time_s=time.perf_counter() - t0, peak_rss_mb=_peak_rss_mb(),
                   finished=datetime.now(UTC).isoformat(timespec="seconds"))
     record = RunRecord(**fields)

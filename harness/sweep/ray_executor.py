@@ -82,6 +82,7 @@ def unpack_folder(name: str, blob: bytes) -> Path:
 def run_remote(spec: RunSpec, plugins: list[tuple[str, bytes]], threads: int) -> RunOutcome:
     """The Ray task: include the plug-ins, check the data is the spec's, compute the run and return it."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     from harness import discovery
     from harness.data.store import dataset_available
@@ -91,7 +92,6 @@ def run_remote(spec: RunSpec, plugins: list[tuple[str, bytes]], threads: int) ->
 
     for name, blob in plugins:
         discovery.include(unpack_folder(name, blob))
-    torch.set_num_threads(threads)
     dataset = get_task(spec.task).dataset
     node = os.uname().nodename
     if not dataset_available(dataset):
@@ -101,6 +101,8 @@ def run_remote(spec: RunSpec, plugins: list[tuple[str, bytes]], threads: int) ->
         raise UserError(f"dataset {dataset!r} on Ray node {node} is not the data the run was planned on "
                         f"(fingerprint {data_fingerprint(dataset)} vs {spec.data_fingerprint}): prepare it from "
                         "the same source")
+    torch.set_num_threads(threads)
+    threadpool_limits(threads)  # BLAS too, as the local workers do (harness.sweep.execute)
     return compute(spec)
 
 
