@@ -65,7 +65,8 @@ def _boards(task_names: list[str], results: Path):
     from harness.runs.store import current_records
     from harness.tasks import get_task
 
-    return [build_leaderboard(get_task(name), current_records(results, get_task(name), with_failed=True))
+    return [build_leaderboard(get_task(name), current_records(results, get_task(name), with_failed=True),
+                              results=results)
             for name in task_names]
 
 
@@ -146,16 +147,14 @@ def _warn_chance_floor(board) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
-    from harness.report.compare import compare_models
+    from harness.report.compare import compare_models, format_comparison
     from harness.runs.store import current_records
     from harness.tasks import get_task
 
     task = get_task(args.task)
-    table = compare_models(task, current_records(args.results, task), args.a, args.b, args.results)
+    comparison = compare_models(task, current_records(args.results, task), args.a, args.b, args.results)
     out(f"{args.a} - {args.b} on {task.display_name} ({task.splits.report}), metric {task.primary_metric}")
-    out(tabulate(table, headers="keys", showindex=False, floatfmt=".4f"))
+    out(format_comparison(comparison))
     return 0
 
 

@@ -70,7 +70,8 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
         if not records:
             continue
         seconds = sum(r.wall_time_s for r in records)
-        parts += [f"## All arms on {task.display_name}\n", render(build_leaderboard(task, records), "md"),
+        board = build_leaderboard(task, records, results=ledger.results)
+        parts += [f"## All arms on {task.display_name}\n", render(board, "md"),
                   f"\n{len(records)} records; their summed wall time is {seconds / 60:.1f} min (as recorded when "
                   "each ran, cached or not now).\n",
                   "\nCost per arm (parameters; training time per epoch, epochs run and fit time as recorded on the "

@@ -26,6 +26,7 @@ from scipy import stats
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 McNemarMethod = Literal["exact", "mid-p", "chi2", "chi2-cc"]
+ZERO_VARIANCE_T = "paired-t (undefined: zero variance)"
 
 # Bootstrap indices are drawn this many (resample x item) entries at a time: vectorised, yet bounded in
 # memory (32 MiB of int64) for large test sets. Depends only on n, so results stay seed-reproducible.
@@ -281,9 +282,10 @@ def paired_t_test(values_a: np.ndarray, values_b: np.ndarray, confidence: float 
     """Paired t-test over seeds: per-seed metric values of A and B, seed i of each paired.
 
     ``diff`` is the mean of ``a - b`` with the paired Student-t interval; the two-sided p-value is
-    ``scipy.stats.ttest_rel``'s. Needs at least two seeds. If every per-seed difference is identical the
-    t statistic is 0/0 or infinite: we report p = 1 for a zero difference and p = 0 otherwise, with the
-    degenerate interval (diff, diff).
+    ``scipy.stats.ttest_rel``'s. Needs at least two seeds. If every per-seed difference is identical (e.g. two
+    deterministic models) the t statistic is 0/0 or infinite and the test says nothing: p is nan (never 0,
+    which would claim certainty from zero observed spread) and the method says "undefined: zero variance".
+    The interval is the degenerate (diff, diff), kept because verdict rules v1/v2 read it; it is not evidence.
     """
     _check_confidence(confidence)
     a, b = _values(values_a, "values_a"), _values(values_b, "values_b")
@@ -294,7 +296,7 @@ def paired_t_test(values_a: np.ndarray, values_b: np.ndarray, confidence: float 
     d = a - b
     diff = float(np.mean(d))
     if np.ptp(d) == 0:
-        return PairedComparison(diff, diff, diff, 1.0 if diff == 0 else 0.0, int(a.size), "paired-t")
+        return PairedComparison(diff, diff, diff, float("nan"), int(a.size), ZERO_VARIANCE_T)
     res = stats.ttest_rel(a, b)
     ci = res.confidence_interval(confidence)
     return PairedComparison(diff, float(ci.low), float(ci.high), float(res.pvalue), int(a.size), "paired-t")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from harness.metrics.bootstrap import N_RESAMPLES, combined_interval
 from harness.report.table import aggregate
+from harness.report.uncertainty import ItemScorer
 from harness.runs.record import RunRecord
 from harness.tasks.folds import fold_spread, seed_values
 from harness.tasks.spec import TaskSpec
@@ -22,6 +25,7 @@ class Leaderboard:
     task: TaskSpec
     frame: pd.DataFrame
     failed: dict[str, list[str]]  # model label -> failure reasons
+    ci_note: str = ""  # how the primary metric's interval was computed (every renderer prints it)
 
     @property
     def title(self) -> str:
@@ -31,8 +35,49 @@ class Leaderboard:
                 f"ranked by {self.task.primary_metric} ({arrow} is better)")
 
 
-def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: float = 0.95) -> Leaderboard:
-    """Rows from ok records (pass current ones: ``current_records``); failed ones are listed, never scored."""
+# How a row's interval of the primary metric was computed, and the mark its CI cell carries.
+CI_ITEMS, CI_ONE_SEED, CI_SEEDS = "items+seeds", "items (1 seed)", "seeds only"
+CI_MARKS = {CI_ITEMS: "", CI_ONE_SEED: "‡", CI_SEEDS: "†"}
+
+
+def _primary_interval(task: TaskSpec, runs: list[RunRecord], scorer: ItemScorer | None, confidence: float,
+                      seed_ci: tuple[float, float]) -> tuple[dict[str, Any], str]:
+    """The row's interval (item x seed bootstrap when every run kept predictions, else the seed-only t-interval
+    ``seed_ci``) and what was resampled ('' when nothing was)."""
+    if scorer is None or not scorer.has_items(runs):
+        return {"primary.ci_low": seed_ci[0], "primary.ci_high": seed_ci[1], "primary.ci_method": CI_SEEDS}, ""
+    reps = scorer.seed_replicates(runs, task.primary_metric)
+    ci = combined_interval(reps.replicates, reps.values, confidence, scorer.seed)
+    return {"primary.ci_low": ci.low, "primary.ci_high": ci.high,
+            "primary.ci_method": CI_ITEMS if ci.seeds > 1 else CI_ONE_SEED}, reps.unit
+
+
+def interval_note(metric: str, methods: set[str], units: set[str], confidence: float = 0.95,
+                  scorer: ItemScorer | None = None) -> str:
+    """The footer that states how the intervals of ``metric`` were computed (only the methods present)."""
+    n_draws, seed = (scorer.n_resamples, scorer.seed) if scorer else (N_RESAMPLES, 0)
+    lines = []
+    if methods & {CI_ITEMS, CI_ONE_SEED}:
+        lines.append(f"{confidence:.0%} CI of {metric}: percentile interval of {n_draws} draws (bootstrap seed "
+                     f"{seed}) of [the mean over seeds of {metric} on one bootstrap resample of the report "
+                     f"{' / '.join(sorted(units))}, the same resample for every seed and model] + [the seeds' sample "
+                     "sd / sqrt(n) x a Student-t(n-1) draw]: test-item and seed variation combined.")
+    if CI_ONE_SEED in methods:
+        lines.append(f"{CI_MARKS[CI_ONE_SEED]} one seed: test-item variation only (seed variation not estimable).")
+    if CI_SEEDS in methods:
+        lines.append(f"{CI_MARKS[CI_SEEDS]} no per-item predictions: seed-only Student-t interval (test-item "
+                     "variation not included; rerun those runs with --force to keep predictions).")
+    return " ".join(lines)
+
+
+def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: float = 0.95,
+                      results: Path | None = None) -> Leaderboard:
+    """Rows from ok records (pass current ones: ``current_records``); failed ones are listed, never scored.
+
+    With ``results`` (where the records' predictions files are) the primary metric's interval covers test-item
+    variation as well as seeds (``harness/metrics/bootstrap.py``); without, it is over seeds only (flagged)."""
+    scorer = ItemScorer(results) if results is not None else None
+    units: set[str] = set()
     by_model: dict[str, list[RunRecord]] = defaultdict(list)
     failed: dict[str, list[str]] = defaultdict(list)
     for record in records:
@@ -60,10 +105,17 @@ def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: floa
                 row["primary.ci_low"], row["primary.ci_high"] = stats.ci_low, stats.ci_high
         row["n_parameters"] = int(np.median([r.n_parameters for r in runs]))
         row["fit_time_s"] = float(np.mean([r.fit_time_s for r in runs]))
+        kept = [r for r in runs if str(r.spec.seed) in row["seeds"].split(",")]
+        interval, unit = _primary_interval(task, kept, scorer, confidence,
+                                           (row["primary.ci_low"], row["primary.ci_high"]))
+        row.update(interval)
+        units |= {unit} - {""}
         rows.append(row)
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame = frame.sort_values(f"{task.primary_metric}.mean", ascending=not task.higher_is_better,
                                   kind="stable").reset_index(drop=True)
         frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    return Leaderboard(task=task, frame=frame, failed=dict(failed))
+    note = interval_note(task.primary_metric, set(frame["primary.ci_method"]) if not frame.empty else set(), units,
+                         confidence, scorer)
+    return Leaderboard(task=task, frame=frame, failed=dict(failed), ci_note=note)

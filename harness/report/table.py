@@ -23,14 +23,16 @@ TABLE_FORMATS = ("md", "latex", "csv", "json", "html")
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 # Symbols the display cells use, as LaTeX math (applied after escaping).
-_LATEX_SYMBOLS = {"±": r"$\pm$", "−": "$-$", "↑": r"$\uparrow$", "↓": r"$\downarrow$"}
+_LATEX_SYMBOLS = {"±": r"$\pm$", "−": "$-$", "↑": r"$\uparrow$", "↓": r"$\downarrow$", "†": r"$\dagger$",
+                  "‡": r"$\ddagger$"}
 
 
 def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
-def _latex_cell(value: Any) -> str:
+def latex_text(value: Any) -> str:
+    """Text (a cell, a footer) as LaTeX: special characters escaped, the cells' symbols as math."""
     text = latex_escape(str(value))
     for symbol, math_text in _LATEX_SYMBOLS.items():
         text = text.replace(symbol, math_text)
@@ -73,7 +75,7 @@ def render_table(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "html":
         return frame.to_html(index=False)
     if fmt == "latex":
-        escaped = frame.map(_latex_cell)
-        escaped.columns = [_latex_cell(col) for col in frame.columns]
+        escaped = frame.map(latex_text)
+        escaped.columns = [latex_text(col) for col in frame.columns]
         return tabulate(escaped, headers="keys", tablefmt="latex_raw", showindex=False, disable_numparse=True)
     return tabulate(frame, headers="keys", tablefmt="github", showindex=False, disable_numparse=True)

@@ -7,6 +7,9 @@ reported by its path with what is wrong, never half-read. Validation is pydantic
 
 Schema history: v1 (until 2026-12) had no resolved precision or device class in ``spec``, so a CPU and a
 GPU run of ``precision="auto"`` shared one run id; ``harness.runs.migrate`` rewrites v1 records as v2.
+v2 later gained the optional ``predictions`` field without a version bump: a record without it reads as
+``None`` (no per-item predictions kept) and means exactly what it meant before, so every stored v2 record
+stays valid and no migration is needed.
 """
 
 from __future__ import annotations
@@ -129,6 +132,9 @@ class RunRecord:
     """Shortened traceback of a crash, for debugging."""
     migrated_from: str | None = None
     """Run id of the schema-1 record this record was migrated from; None for records written as v2."""
+    predictions: str | None = None
+    """File name, beside this record, of the report split's per-item predictions (``<run_id>.pred.npz``,
+    ``harness/runs/predictions.py``); None when none were kept (failed runs, records written before)."""
     cached: bool = field(default=False, compare=False, metadata={"stored": False})
     """Not stored: True when ``execute`` served this record from disk instead of running."""
 

@@ -1,9 +1,10 @@
 """Run records on disk: one JSON per run plus its per-item predictions, written atomically.
 
-Layout: ``<results>/runs/<task>/<model>/<run_id>.json`` and ``<run_id>.npz`` beside it. The npz is
-written first and the JSON last, so the JSON's presence means the run finished; every write goes to a
-temporary file in the same folder and is renamed into place, so a crash mid-write leaves the previous
-file intact.
+Layout: ``<results>/runs/<task>/<model>/<run_id>.json`` and, named by its ``predictions`` field,
+``<run_id>.pred.npz`` beside it (``harness/runs/predictions.py``; records written before that field existed may
+have an older ``<run_id>.npz``, which nothing reads). The predictions are written first and the JSON last, so
+a record never names a file that is not there; every write goes to a temporary file in the same folder and is
+renamed into place, so a crash mid-write leaves the previous file intact.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import logging
 import os
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +24,7 @@ from harness.data.sources import DATASETS
 from harness.data.store import dataset_available, load_dataset, read_manifest
 from harness.errors import UserError
 from harness.names import child
+from harness.runs.predictions import SUFFIX, ItemPredictions, PredictionsError, read_predictions
 from harness.runs.record import RecordError, RunRecord, dump_record, parse_record
 from harness.runs.spec import RunSpec
 from harness.tasks.spec import TaskSpec
@@ -70,9 +71,22 @@ def check_writable(results: Path) -> None:
                         "nothing was run. Give a writable folder") from None
 
 
-def write_record(path: Path, record: RunRecord, predictions: dict[str, np.ndarray] | None) -> None:
+def predictions_name(run_id: str) -> str:
+    return f"{run_id}{SUFFIX}"
+
+
+def write_record(path: Path, record: RunRecord, predictions: ItemPredictions | None) -> None:
+    """Write the predictions (if any) and then the record, each atomically. The record names the predictions
+    file when there is one (given now, or already beside it): a record never names a file that is not there."""
+    pred_path = Path(path).with_name(predictions_name(record.run_id))
+    given = predictions is not None
+    if record.predictions not in (None, pred_path.name) or given != (record.predictions is not None) and (
+            given or not pred_path.exists()):
+        raise ValueError(f"run {record.run_id}: its record names predictions {record.predictions!r}, but "
+                         f"{'predictions were given' if given else f'{pred_path} is not there'}")
     if predictions is not None:
-        atomic_write(path.with_suffix(".npz"), lambda f: np.savez_compressed(f, **predictions))
+        arrays = predictions.arrays()
+        atomic_write(pred_path, lambda f: np.savez_compressed(f, **arrays))
     payload = dump_record(record)
     atomic_write(path, lambda f: f.write(payload))
 
@@ -89,14 +103,22 @@ def read_record(path: Path) -> RunRecord:
     return record
 
 
-def load_predictions(record_file: Path) -> dict[str, np.ndarray]:
-    """Per-item outputs saved beside a record (plain arrays only: never unpickled)."""
-    path = Path(record_file).with_suffix(".npz")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as err:
-        raise UserError(f"{path}: predictions unreadable ({err}); rerun that run with --force") from None
+def load_predictions(results: Path, record: RunRecord) -> ItemPredictions | None:
+    """The record's per-item predictions (plain arrays only: never unpickled); None when it kept none.
+
+    :class:`~harness.runs.predictions.PredictionsError` (a UserError naming the file) when the file it names is
+    missing, unreadable, or does not hold the record's report split."""
+    if record.predictions is None:
+        return None
+    path = record_path(results, record.spec).with_name(predictions_name(record.run_id))
+    if record.predictions != path.name:  # a record must not point at another file (or outside its folder)
+        raise PredictionsError(f"{path.with_name(record.run_id + '.json')}: names predictions "
+                               f"{record.predictions!r}, expected {path.name}; rerun that run with --force")
+    item = read_predictions(path)
+    if item.split != record.report_split:
+        raise PredictionsError(f"{path}: holds split {item.split!r}, but run {record.run_id} reports "
+                               f"{record.report_split!r}; rerun that run with --force")
+    return item
 
 
 def iter_records(results: Path, task: str | None = None) -> Iterator[tuple[Path, RunRecord]]:

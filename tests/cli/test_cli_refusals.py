@@ -140,11 +140,11 @@ def test_compare_refuses_runs_that_scored_different_items(capsys, two_runs: Path
 
     copy = tmp_path / "results"
     shutil.copytree(two_runs, copy)
-    npz = next((copy / "runs" / TASK / "linear-late").glob("*.npz"))
+    npz = next((copy / "runs" / TASK / "linear-late").glob("*.pred.npz"))
     with np.load(npz, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files}
-    key = f"{get_task(TASK).splits.report}.ids"
-    arrays[key] = arrays[key][::-1].copy()
+    assert str(arrays["split"]) == get_task(TASK).splits.report
+    arrays["ids"] = arrays["ids"][::-1].copy()
     np.savez_compressed(npz, **arrays)
     message = _refused(capsys, "--results", str(copy), "compare", "--task", TASK, "linear-early", "linear-late")
     assert "seed 1: the two runs scored different" in message and "rerun on the same data" in message

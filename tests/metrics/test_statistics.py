@@ -100,11 +100,13 @@ def test_paired_t_test_matches_scipy():
         assert (r.ci_low, r.ci_high) == (pytest.approx(ci.low), pytest.approx(ci.high))
 
 
-def test_paired_t_test_degenerate_differences():
+def test_paired_t_test_degenerate_differences_never_give_p_zero():
+    """All-equal paired differences (two deterministic models) leave t undefined: p is nan, never 0 or 1."""
     same = paired_t_test(np.array([0.5, 0.6]), np.array([0.5, 0.6]))
-    assert (same.diff, same.p_value, same.ci_low, same.ci_high) == (0.0, 1.0, 0.0, 0.0)
-    shifted = paired_t_test(np.array([0.5, 0.75]), np.array([0.25, 0.5]))  # d = [0.25, 0.25] exactly
-    assert (shifted.diff, shifted.p_value, shifted.ci_low, shifted.ci_high) == (0.25, 0.0, 0.25, 0.25)
+    assert (same.diff, same.ci_low, same.ci_high) == (0.0, 0.0, 0.0) and np.isnan(same.p_value)
+    shifted = paired_t_test(np.array([0.5, 0.75, 0.5]), np.array([0.25, 0.5, 0.25]))  # d = 0.25 exactly
+    assert (shifted.diff, shifted.ci_low, shifted.ci_high) == (0.25, 0.25, 0.25)
+    assert np.isnan(shifted.p_value) and shifted.p_value != 0 and "zero variance" in shifted.method
 
 
 @pytest.mark.parametrize(

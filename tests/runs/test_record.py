@@ -108,8 +108,8 @@ def test_predictions_are_never_unpickled(tmp_path: Path) -> None:
     """A predictions file holding an object (pickled) array is refused, never loaded (it could run code)."""
     import numpy as np
 
-    from harness.runs.store import load_predictions
+    from harness.runs.predictions import read_predictions
 
-    np.savez(tmp_path / "run.npz", output=np.array([{"a": 1}], dtype=object))
+    np.savez(tmp_path / "run.pred.npz", output=np.array([{"a": 1}], dtype=object))
     with pytest.raises((ValueError, UserError), match="Object arrays cannot be loaded when allow_pickle=False"):
-        load_predictions(tmp_path / "run.json")
+        read_predictions(tmp_path / "run.pred.npz")
