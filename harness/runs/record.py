@@ -100,7 +100,9 @@ class RunRecord:
     """Process-lifetime peak resident memory when the run ended (MiB): an upper bound for the run."""
     provenance: dict[str, Any]
     """Where the number came from: ``git_commit``, ``git_dirty``, ``packages`` (name -> version),
-    ``python``, ``platform``, ``cpu``, ``gpu`` (see ``harness/runs/provenance.py``)."""
+    ``python``, ``platform``, ``cpu``, ``gpu``, and (records since 2026-12) ``distributed``: ``world_size`` and
+    ``backend`` of the torch.distributed group that trained the run (1 and None for one process; see
+    ``harness/runs/provenance.py``)."""
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     """Split -> metric name -> value, for the select and report splits; empty when failed."""
     best_epoch: int | None = None
