@@ -11,7 +11,7 @@ import pandas as pd
 from harness.claims.claim import Claim
 from harness.claims.ledger import Ledger
 from harness.claims.table import render_claims, render_details, rules_versions
-from harness.claims.verdict import Verdict
+from harness.claims.verdict import SEED_ONLY, Verdict
 from harness.report.leaderboard import build_leaderboard
 from harness.report.render import render
 from harness.report.table import cell, render_table
@@ -64,6 +64,10 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
              f"notes: {readme}. Claimed values are in the paper's unit; achieved values come from the run records; "
              "the protocol column says how the claimed number was obtained.\n",
              "## Claims\n", render_claims(verdicts, ledger, "md"), render_details(verdicts)]
+    seed_only = [v.claim.key for v in verdicts if SEED_ONLY in v.detail]
+    if seed_only:
+        parts.append(f"\nJudged from records without per-item predictions ({SEED_ONLY}: the interval counts seed "
+                     f"variation only, not test-item variation): {', '.join(seed_only)}.\n")
     for task_name in dict.fromkeys(c.task for c in claims if c.task):
         task = get_task(task_name)
         records = [r for r in ledger.records(task_name) if r.run_id in run_ids]

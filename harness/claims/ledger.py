@@ -20,6 +20,7 @@ from harness.metrics import get_metric
 from harness.metrics.statistics import Summary
 from harness.models import get_model, resolve_config
 from harness.report.table import aggregate
+from harness.report.uncertainty import ItemScorer
 from harness.runs.record import RunRecord
 from harness.runs.spec import plain_config
 from harness.runs.store import current_records
@@ -35,6 +36,7 @@ class Ledger:
         self.results = Path(results)
         self._records: dict[str, list[RunRecord]] = {}
         self._claims: list[Claim] | None = None  # every registered paper's claims, read once
+        self.scorer = ItemScorer(self.results)  # per-item predictions -> shared bootstrap resamples (rules v3)
 
     def records(self, task_name: str) -> list[RunRecord]:
         """The task's current ok records (``current_records``): failed, stale and malformed ones never count."""
@@ -86,8 +88,19 @@ class Ledger:
                 values += [other.value / other.scale, *(r.value / other.scale for r in other.reports)]
         return values
 
-    def evidence(self, claim: Claim, others: list[Claim] | None = None) -> Evidence:
-        """What the rules read besides the claim; ``others``: the registered claims (default: every paper's)."""
+    def arm_values(self, claim: Claim, arm: Arm, select: str, items: bool = True) -> ArmValues:
+        """The arm's per-seed values on the report and selection splits and, with ``items`` and when every run
+        kept per-item predictions, its per-seed item-bootstrap replicates (else ``items`` stays None)."""
+        report, selected = self.values(claim, arm), self.values(claim, arm, select)
+        runs = self.runs(claim, arm)
+        if not (items and runs and self.scorer.has_items(runs)):
+            return ArmValues(report, selected)
+        reps = self.scorer.seed_replicates(runs, claim.metric)
+        return ArmValues(report, selected, dict(zip(reps.seeds, reps.replicates, strict=True)), reps.unit)
+
+    def evidence(self, claim: Claim, others: list[Claim] | None = None, items: bool = True) -> Evidence:
+        """What the rules read besides the claim; ``others``: the registered claims (default: every paper's);
+        ``items``: whether to compute item-bootstrap replicates (only rules v3 read them)."""
         if others is None:
             others = self._all_claims()
         try:
@@ -99,7 +112,7 @@ class Ledger:
         if blocked or claim.task is None:
             return Evidence(unavailable=blocked, **context)
         select = get_task(claim.task).splits.select
-        arms = {arm: ArmValues(self.values(claim, arm), self.values(claim, arm, select)) for arm in claim.arms}
+        arms = {arm: self.arm_values(claim, arm, select, items) for arm in claim.arms}
         return Evidence(arms, chance=self.chance(claim), **context)
 
     def _all_claims(self) -> list[Claim]:
@@ -118,7 +131,7 @@ class Ledger:
 
     def judge(self, claim: Claim, rules: str = DEFAULT_RULES, others: list[Claim] | None = None) -> Verdict:
         """The claim's verdict under ``rules`` (see harness/claims/verdict.py)."""
-        return judge(claim, self.evidence(claim, others), rules)
+        return judge(claim, self.evidence(claim, others, items=rules == "v3"), rules)
 
 
 def claim_dataset(claim: Claim) -> str:

@@ -16,7 +16,7 @@ Rules, version 1 (``--rules v1``):
 * ``not run: data unavailable`` when the dataset is not prepared (with the command that prepares it) or has no
   loader; ``not comparable`` when the claim records that our setting differs in a way that voids the comparison.
 
-Rules, version 2 (the default), in this order:
+Rules, version 2, in this order:
 
 1. ``not comparable (why)`` when the claim records a difference that voids the comparison (``differs``).
 2. ``implausible (why)``: an absolute claimed value outside any plausible range is flagged, not tested: beyond the
@@ -42,6 +42,22 @@ Rules, version 2 (the default), in this order:
 5. relative claims: the v1 rule, except that ``contradicted`` becomes ``inconclusive (protocol differs: ...)``
    when the claim records a protocol difference.
 
+Rules, version 3 (the default): version 2 with intervals that count test-item variation as well as seeds, the
+interval of ``harness/metrics/bootstrap.py`` (the leaderboards' and ``compare``'s): the percentile interval of
+:data:`~harness.metrics.bootstrap.N_RESAMPLES` draws of [mean over seeds of the metric on one bootstrap resample of
+the report items (whole groups where the data has dialogue/speaker/pair ids), the same resample for every seed and
+arm] + [seed sd / sqrt(k) x a Student-t(k - 1) draw]. It needs every run's per-item predictions
+(``<run_id>.pred.npz``); an arm without them is judged on the v2 seed-only interval and the verdict's detail says
+"seed-only: no per-item predictions".
+
+* absolute, ``mean`` / ``median`` / ``unknown``: the allowance's interval half-width is the combined interval's;
+  ``single-run``: the combined interval with the seed term of one new run (x sqrt(1 + 1/k)), a prediction
+  interval; ``best-of-n``: our best seed (as v2) with the half-width of that seed's item-bootstrap interval.
+* relative: the items x seeds paired bootstrap of a - b (both arms on the same resamples): ``supported`` /
+  ``contradicted`` / ``inconclusive`` as its interval excludes 0 or not. Without predictions, the paired t over
+  seeds as in v2, except that equal per-seed differences (t undefined, zero variance) are ``inconclusive``,
+  never a zero-width interval that supports the claim.
+
 One state is not a verdict but is needed to list claims before anything ran: ``not run: no records``.
 """
 
@@ -57,10 +73,11 @@ import numpy as np
 from scipy import stats
 
 from harness.claims.claim import Arm, Claim
+from harness.metrics.bootstrap import BOOTSTRAP_SEED, N_RESAMPLES, combined_interval, resample_counts
 from harness.metrics.statistics import paired_t_test, summarize
 
-RULES = {"v1": 1, "v2": 2}
-DEFAULT_RULES = "v2"
+RULES = {"v1": 1, "v2": 2, "v3": 3}
+DEFAULT_RULES = "v3"
 RULES_VERSION = RULES[DEFAULT_RULES]
 CONFIDENCE = 0.95
 FAR_BEYOND = 0.5  # implausible if the claim's distance to the ideal is below this share of the best system's
@@ -117,6 +134,8 @@ class ArmValues:
 
     report: Mapping[int, float]
     select: Mapping[int, float] = field(default_factory=dict)
+    items: Mapping[int, np.ndarray] | None = None  # seed -> the metric on each shared item resample (rules v3)
+    unit: str = ""  # what the item resamples drew, e.g. "items (n=114)"
 
 
 @dataclass(frozen=True)
@@ -278,6 +297,21 @@ def _absolute_v2(claim: Claim, values: ArmValues, up: bool) -> Verdict:
     return Verdict(claim, outcome, achieved, s.std, k, s.ci_low, s.ci_high, detail, 2, s.mean, compared)
 
 
+def _judge_v2_gates(claim: Claim, evidence: Evidence, version: int) -> Verdict | None:
+    """Rules 1-3 of v2 (also v3's): not comparable, implausible, not run; None when the claim can be judged."""
+    if claim.differs:
+        return Verdict(claim, f"{NOT_COMPARABLE} ({claim.differs})", detail=claim.differs, rules_version=version)
+    why = implausible(claim, evidence)
+    if why:
+        return Verdict(claim, f"{IMPLAUSIBLE} ({why})", detail="flagged, not tested", rules_version=version)
+    if evidence.unavailable:
+        return Verdict(claim, DATA_UNAVAILABLE, detail=evidence.unavailable, rules_version=version)
+    missing = _missing(claim, evidence)
+    if missing:
+        return Verdict(claim, NO_RECORDS, detail=missing, rules_version=version)
+    return None
+
+
 def _judge_v2(claim: Claim, evidence: Evidence) -> Verdict:
     if claim.differs:
         return Verdict(claim, f"{NOT_COMPARABLE} ({claim.differs})", detail=claim.differs, rules_version=2)
@@ -301,10 +335,115 @@ def _judge_v2(claim: Claim, evidence: Evidence) -> Verdict:
     return verdict
 
 
+# ---- version 3 --------------------------------------------------------------------------------------------------
+
+SEED_ONLY = "seed-only: no per-item predictions"
+
+
+def _item_interval(claim: Claim, values: ArmValues, seeds: Sequence[int], one_run: bool = False
+                   ) -> tuple[float, float] | None:
+    """The combined items x seeds interval of the arm's seeds in claim units; None without item replicates."""
+    if values.items is None:
+        return None
+    reps = np.stack([values.items[s] for s in seeds]) * claim.scale
+    v = np.array([values.report[s] for s in seeds]) * claim.scale
+    ci = combined_interval(reps, v, CONFIDENCE, BOOTSTRAP_SEED, one_run=one_run)
+    return ci.low, ci.high
+
+
+def _absolute_v3(claim: Claim, values: ArmValues, up: bool) -> Verdict:
+    assert claim.value is not None
+    seeds = sorted(values.report)
+    v = np.array([values.report[s] for s in seeds], dtype=float) * claim.scale
+    s = summarize(v, CONFIDENCE)
+    k, aggregation = int(v.size), claim.protocol.aggregation
+    spread = f"mean {s.mean:.4g} ± {s.std:.2g} over {k} seeds" if k > 1 else f"one seed: {s.mean:.4g}"
+    if aggregation == "best-of-n":
+        seed, by = _best_seed(claim, values, up)
+        achieved, compared, chosen = values.report[seed] * claim.scale, f"best of {k}", [seed]
+        how = f"best of {k} seeds by the {by}: seed {seed}; {spread}"
+    else:
+        achieved = float(np.median(v)) if aggregation == "median" else s.mean
+        compared = {"median": "median", "single-run": "one run (prediction interval)"}.get(aggregation, "mean")
+        chosen, how = seeds, spread
+    interval = _item_interval(claim, values, chosen, one_run=aggregation == "single-run")
+    if interval is not None:
+        low, high = interval
+        how += f"; {CONFIDENCE:.0%} items x seeds interval [{low:.4g}, {high:.4g}] ({values.unit})"
+    elif aggregation == "best-of-n":
+        low = high = achieved
+        how += f"; {SEED_ONLY}"
+    else:
+        t = float(stats.t.ppf(0.5 + CONFIDENCE / 2, k - 1)) if k > 1 else math.nan
+        half = (t * s.std * (math.sqrt(1 + 1 / k) if aggregation == "single-run" else 1 / math.sqrt(k))
+                if k > 1 else 0.0)
+        low, high = achieved - half, achieved + half
+        how += f"; {SEED_ONLY} (Student-t over seeds ±{half:.3g})"
+    half = (high - low) / 2 if math.isfinite(high - low) else 0.0
+    allowed = max(claim.tolerance, half, claim.std or 0.0)
+    gap = achieved - claim.value
+    if abs(gap) <= allowed:
+        outcome = REPRODUCED
+    else:
+        excuse = _protocol_excuse(claim, worse=(gap < 0) == up, ours=k)
+        outcome = f"{INCONCLUSIVE} (protocol differs: {excuse})" if excuse else ABOVE if gap > 0 else BELOW
+    detail = f"|delta| {abs(gap):.3g} {'<=' if abs(gap) <= allowed else '>'} {allowed:.3g} allowed; {how}"
+    return Verdict(claim, outcome, achieved, s.std, k, low, high, detail, 3, s.mean, compared)
+
+
+def _relative_v3(claim: Claim, a: ArmValues, b: ArmValues) -> Verdict:
+    seeds = sorted(set(a.report) & set(b.report))
+    if not seeds:
+        return Verdict(claim, NO_RECORDS, detail="the two arms share no seed", rules_version=3)
+    d = np.array([a.report[s] - b.report[s] for s in seeds], dtype=float) * claim.scale
+    std = float(np.std(d, ddof=1)) if len(seeds) > 1 else math.nan
+    if a.items is not None and b.items is not None:
+        reps = np.stack([a.items[s] - b.items[s] for s in seeds]) * claim.scale
+        ci = combined_interval(reps, d, CONFIDENCE, BOOTSTRAP_SEED)
+        low, high = ci.low, ci.high
+        detail = f"items x seeds paired bootstrap over seeds {','.join(map(str, seeds))} ({a.unit})"
+    elif len(seeds) < 2:
+        return Verdict(claim, INCONCLUSIVE, float(d[0]), math.nan, 1, detail=f"one paired seed: no CI; {SEED_ONLY}",
+                       rules_version=3, compared="a - b")
+    else:
+        test = paired_t_test(np.array([a.report[s] for s in seeds]) * claim.scale,
+                             np.array([b.report[s] for s in seeds]) * claim.scale, CONFIDENCE)
+        if math.isnan(test.p_value):
+            return Verdict(claim, INCONCLUSIVE, test.diff, std, len(seeds), detail=(
+                f"paired t undefined: every seed's difference is {test.diff:.4g} (zero variance); {SEED_ONLY}"),
+                rules_version=3, compared="a - b")
+        low, high = test.ci_low, test.ci_high
+        detail = f"paired t over seeds {','.join(map(str, seeds))}, p={test.p_value:.3g}; {SEED_ONLY}"
+    positive, negative = low > 0, high < 0
+    if (positive or negative) and positive == (claim.sign == "+"):
+        outcome = SUPPORTED
+    elif positive or negative:
+        outcome = (f"{INCONCLUSIVE} (protocol differs: {'; '.join(claim.protocol_differs)})"
+                   if claim.protocol_differs else CONTRADICTED)
+    else:
+        outcome = INCONCLUSIVE
+    return Verdict(claim, outcome, float(d.mean()), std, len(seeds), low, high, detail, 3, compared="a - b")
+
+
+def _judge_v3(claim: Claim, evidence: Evidence) -> Verdict:
+    first = _judge_v2_gates(claim, evidence, 3)
+    if first is not None:
+        return first
+    if claim.kind == "absolute":
+        assert claim.arm is not None
+        return _absolute_v3(claim, evidence.arms[claim.arm], evidence.higher_is_better)
+    assert claim.a is not None and claim.b is not None
+    return _relative_v3(claim, evidence.arms[claim.a], evidence.arms[claim.b])
+
+
 _RULE_SETS = {"v1": (_judge_v1, absolute_verdict, relative_verdict, _missing),
               "v2": (_judge_v2, implausible, _protocol_excuse, _best_seed, _absolute_v2, relative_verdict,
-                     _missing)}
-_CONSTANTS = {"v1": (CONFIDENCE,), "v2": (CONFIDENCE, FAR_BEYOND, MIN_SYSTEMS, sorted(METRIC_BOUNDS.items()))}
+                     _missing),
+              "v3": (_judge_v3, _judge_v2_gates, implausible, _protocol_excuse, _best_seed, _item_interval,
+                     _absolute_v3, _relative_v3, _missing, combined_interval, resample_counts)}
+_CONSTANTS = {"v1": (CONFIDENCE,), "v2": (CONFIDENCE, FAR_BEYOND, MIN_SYSTEMS, sorted(METRIC_BOUNDS.items())),
+              "v3": (CONFIDENCE, FAR_BEYOND, MIN_SYSTEMS, sorted(METRIC_BOUNDS.items()), N_RESAMPLES, BOOTSTRAP_SEED,
+                     SEED_ONLY)}
 
 
 def check_rules(rules: str) -> str:
@@ -316,7 +455,7 @@ def check_rules(rules: str) -> str:
 
 
 def judge(claim: Claim, evidence: Evidence, rules: str = DEFAULT_RULES) -> Verdict:
-    """The verdict for ``claim`` under the rule set ``rules`` (``v1`` or ``v2``)."""
+    """The verdict for ``claim`` under the rule set ``rules`` (``v1``, ``v2`` or ``v3``)."""
     return _RULE_SETS[check_rules(rules)][0](claim, evidence)
 
 

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.metrics.registry import get_metric
-
 N_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
 
@@ -130,6 +128,8 @@ VECTORISED: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def _by_function(name: str, counts: np.ndarray, y: np.ndarray, output: np.ndarray) -> np.ndarray:
+    from harness.metrics.registry import get_metric  # scikit-learn: not at import (the CLI starts through here)
+
     fn = get_metric(name).fn
     items = np.arange(y.shape[0])
     values = np.empty(counts.shape[0])
@@ -146,6 +146,8 @@ def metric_replicates(name: str, y_true: np.ndarray, y_output: np.ndarray, count
     """The metric ``name`` on every resample (rows of ``counts``), shape (B,); nan where it is undefined.
 
     A vectorised form is used only when it equals the metric function on the full test set (to 1e-9)."""
+    from harness.metrics.registry import get_metric
+
     y, out = np.asarray(y_true), np.asarray(y_output)
     fast = VECTORISED.get(name)
     if fast is not None:

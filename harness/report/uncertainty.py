@@ -49,6 +49,7 @@ class ItemScorer:
         self.results, self.n_resamples, self.seed = Path(results), n_resamples, seed
         self._counts: dict[str, np.ndarray] = {}
         self._items: dict[str, ItemPredictions | None] = {}
+        self._replicates: dict[tuple[str, str], tuple[float, np.ndarray, ItemPredictions]] = {}
 
     def predictions(self, record: RunRecord) -> ItemPredictions | None:
         if record.run_id not in self._items:
@@ -71,6 +72,11 @@ class ItemScorer:
 
     def run_replicates(self, record: RunRecord, metric: str) -> tuple[float, np.ndarray, ItemPredictions]:
         """The metric on the full test set (checked against the record) and on each resample."""
+        if (record.run_id, metric) not in self._replicates:
+            self._replicates[record.run_id, metric] = self._run_replicates(record, metric)
+        return self._replicates[record.run_id, metric]
+
+    def _run_replicates(self, record: RunRecord, metric: str) -> tuple[float, np.ndarray, ItemPredictions]:
         item = self.predictions(record)
         if item is None:
             raise ValueError(f"run {record.run_id} kept no per-item predictions")

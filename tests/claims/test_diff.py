@@ -152,5 +152,5 @@ def test_cli_diff_of_a_claim_and_our_runs(runs, tmp_path: Path, capsys) -> None:
         REPRODUCTIONS.remove("toy2")
     md = capsys.readouterr().out
     assert md.startswith("## Diff: claim toy2:lf vs our runs of late-fusion[epochs=1,hidden=8]")
-    assert "| aggregation" in md and "best of 10" in md and "as compared by rules v2: best of 2" in md
-    assert "verdict (rules v2): " in md
+    assert "| aggregation" in md and "best of 10" in md and "as compared by rules v3: best of 2" in md
+    assert "verdict (rules v3): " in md

@@ -224,19 +224,19 @@ def test_cli_reproduce_writes_tables_and_claims_lists_them(toy: Path, results: P
         assert (out / "reproductions" / f"toy.{ext}").is_file()
     md = (out / "reproductions" / "toy.md").read_text()
     assert "centroid-beats-prior" in md and "supported" in md and "All arms on digits-views" in md
-    assert "Verdict rules v2" in md and "| protocol" in md and "| reported by others" in md
+    assert "Verdict rules v3" in md and "| protocol" in md and "| reported by others" in md
     assert "mean of 5; sel. valid (accuracy); unstated: metric variant, data version; sources disagree" in md
     assert "Someone et al.: 82% (single-run, sel. unknown)" in md  # between the paper's value and ours
     assert "reported by Someone et al. (Table 4, p. 3) [unknown]: 82%" in md
     assert "sources disagree: Table 1, p. 2 [unknown]; repo README [official-repository]: 85" in md
     assert "unknown; sel. unknown; unstated: metric variant, data version" in md  # a v1 claim: protocol unknown
     payload = json.loads((out / "reproductions" / "toy.json").read_text())
-    assert payload["rules_version"] == 2 and payload["claims"][0]["reports"][0]["who"] == "Someone et al."
+    assert payload["rules_version"] == 3 and payload["claims"][0]["reports"][0]["who"] == "Someone et al."
     assert payload["claims"][0]["sources_disagree"] and payload["claims"][0]["aggregation"] == "mean"
     capsys.readouterr()
     assert main(["--results", str(out), "claims", "--paper", "toy", "--verdict", "not run"]) == 0
     listed = capsys.readouterr().out
-    assert "imagenet-number" in listed and "centroid-beats-prior" not in listed and "Verdict rules v2" in listed
+    assert "imagenet-number" in listed and "centroid-beats-prior" not in listed and "Verdict rules v3" in listed
     assert main(["--results", str(out), "claims", "--paper", "toy", "--rules", "v1"]) == 0
     assert "Verdict rules v1" in capsys.readouterr().out
     assert main(["--results", str(out), "claims", "--verdict", "nonsense"]) == 2
@@ -268,7 +268,7 @@ def test_a_paper_whose_claims_do_not_load_cannot_stop_other_verdicts(tmp_path: P
         verdict = Ledger(results).judge(_absolute(95.0, tolerance=5.0))
     finally:
         REPRODUCTIONS.remove("broken")
-    assert verdict.rules_version == 2 and not verdict.outcome.startswith("not run")
+    assert verdict.rules_version == 3 and not verdict.outcome.startswith("not run")
     assert "other systems' values: broken left out" in caplog.text
 
 

@@ -1,4 +1,4 @@
-"""The verdict rules, v1 and v2: one test per rule, its boundary cases, and the pinned rules fingerprints
+"""The verdict rules, v1, v2 and v3: one test per rule, its boundary cases, and the pinned rules fingerprints
 (see harness/claims/verdict.py for the rules' text)."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ M = Arm("m")
 
 # A rule changed? Add a new version to RULES (keep the old one selectable), document it in verdict.py, and pin
 # its fingerprint here. Editing a pin without a new version hides a change in what verdicts mean.
-PINNED = {"v1": "f17c9c6e026529f3", "v2": "e0c55307bb8b42e8"}
+PINNED = {"v1": "f17c9c6e026529f3", "v2": "e0c55307bb8b42e8", "v3": "0f5a334c260920fa"}
 
 
 def absolute(value: float = 70.0, tolerance: float = 0.0, std: float | None = None, **kw) -> Claim:
@@ -59,7 +59,7 @@ def best_of(n: int, **kw) -> Protocol:
 
 
 def test_rules_are_versioned_and_pinned() -> None:
-    assert RULES == {"v1": 1, "v2": 2} and RULES_VERSION == 2
+    assert RULES == {"v1": 1, "v2": 2, "v3": 3} and RULES_VERSION == 3
     assert {name: rules_fingerprint(name) for name in RULES} == PINNED, (
         "a verdict rule changed: add a rules version instead of editing one in place, then pin its fingerprint")
 
@@ -79,8 +79,8 @@ def test_the_fingerprint_follows_every_rule_function_and_constant(monkeypatch: p
 def test_every_verdict_carries_its_rules_version() -> None:
     claim, ev = absolute(70.0, tolerance=0.5), evidence({0: 0.70, 1: 0.70})
     assert judge(claim, ev, "v1").rules_version == 1 and judge(claim, ev, "v2").rules_version == 2
-    assert judge(claim, ev).rules_version == 2
-    with pytest.raises(UserError, match="unknown verdict rules 'v9'; choose one of v1, v2"):
+    assert judge(claim, ev, "v3").rules_version == 3 == judge(claim, ev).rules_version
+    with pytest.raises(UserError, match="unknown verdict rules 'v9'; choose one of v1, v2, v3"):
         judge(claim, ev, "v9")
 
 
@@ -188,9 +188,9 @@ def test_relative_one_paired_seed_is_inconclusive_and_no_shared_seed_is_no_recor
     assert relative_verdict(relative("+"), {0: 0.9}, {1: 0.1}).outcome == NO_RECORDS
 
 
-# ---- the states before any comparison, both versions ------------------------------------------------------
+# ---- the states before any comparison, every version --------------------------------------------------------
 
-@pytest.mark.parametrize("rules", ["v1", "v2"])
+@pytest.mark.parametrize("rules", ["v1", "v2", "v3"])
 def test_unavailable_data_missing_task_and_missing_runs(rules: str) -> None:
     assert judge(absolute(), Evidence(unavailable="Run: mmrepro data prepare x"), rules).outcome == DATA_UNAVAILABLE
     no_task = judge(dataclasses.replace(absolute(), task=None, dataset="imagenet"), Evidence(), rules)
@@ -398,3 +398,56 @@ def test_v1_without_runs_keeps_the_claim_and_rules_version_and_a_claim_without_v
 
 def test_rules_fingerprints_are_16_hex_digits() -> None:
     assert all(len(rules_fingerprint(name)) == 16 and int(rules_fingerprint(name), 16) >= 0 for name in RULES)
+
+
+# ---- v3: items x seeds intervals (harness/metrics/bootstrap.py) --------------------------------------------
+
+def _items(values: dict[int, float], spread: float, n_draws: int = 1000) -> dict:
+    """Per-seed item replicates: the seed's value plus the same item noise for every seed (shared resamples)."""
+    import numpy as np
+
+    noise = np.random.default_rng(0).normal(0, spread, n_draws)
+    return {seed: value + noise for seed, value in values.items()}
+
+
+def test_v3_a_deterministic_arm_is_judged_with_its_item_interval() -> None:
+    report = {0: 0.71, 1: 0.71, 2: 0.71}  # identical seeds: the seed-only interval has zero width
+    claim = absolute(70.0)
+    assert judge(claim, evidence(report), "v2").outcome == ABOVE
+    with_items = judge(claim, Evidence({M: ArmValues(report, {}, _items(report, 0.02), "items (n=300)")}), "v3")
+    assert with_items.outcome == REPRODUCED and with_items.ci_high - with_items.ci_low > 4.0
+    assert "items x seeds interval" in with_items.detail and "items (n=300)" in with_items.detail
+    tight = judge(claim, Evidence({M: ArmValues(report, {}, _items(report, 0.001), "items (n=300)")}), "v3")
+    assert tight.outcome == ABOVE
+
+
+def test_v3_without_predictions_says_so_and_keeps_the_v2_allowance() -> None:
+    report = {0: 0.69, 1: 0.71, 2: 0.73}
+    v2, v3 = judge(absolute(70.0), evidence(report), "v2"), judge(absolute(70.0), evidence(report), "v3")
+    assert v2.outcome == v3.outcome == REPRODUCED and (v2.ci_low, v2.ci_high) == pytest.approx((v3.ci_low, v3.ci_high))
+    assert "seed-only: no per-item predictions" in v3.detail
+
+
+def test_v3_equal_paired_differences_without_predictions_are_inconclusive_not_supported() -> None:
+    a, b = {0: 0.625, 1: 0.75, 2: 0.875}, {0: 0.5, 1: 0.625, 2: 0.75}
+    ev = Evidence({Arm("a"): ArmValues(a), Arm("b"): ArmValues(b)})
+    assert judge(relative("+"), ev, "v2").outcome == SUPPORTED  # v2 as recorded: a zero-width CI
+    v3 = judge(relative("+"), ev, "v3")
+    assert v3.outcome == INCONCLUSIVE and "zero variance" in v3.detail and "seed-only" in v3.detail
+
+
+def test_v3_relative_uses_the_paired_item_bootstrap() -> None:
+    import numpy as np
+
+    a, b = {0: 0.80, 1: 0.80}, {0: 0.70, 1: 0.70}
+    rng = np.random.default_rng(1)
+    shared = rng.normal(0, 0.05, 1000)  # item difficulty: both arms move together on a resample
+    items_a = {s: a[s] + shared + rng.normal(0, 0.01, 1000) for s in a}
+    items_b = {s: b[s] + shared + rng.normal(0, 0.01, 1000) for s in b}
+    ev = Evidence({Arm("a"): ArmValues(a, {}, items_a, "items"), Arm("b"): ArmValues(b, {}, items_b, "items")})
+    v = judge(relative("+"), ev, "v3")
+    assert v.outcome == SUPPORTED and 0 < v.ci_low < 10 < v.ci_high and "paired bootstrap" in v.detail
+    assert judge(relative("-"), ev, "v3").outcome == CONTRADICTED
+    noisy = {s: a[s] + rng.normal(0, 0.2, 1000) for s in a}
+    ev = Evidence({Arm("a"): ArmValues(a, {}, noisy, "items"), Arm("b"): ArmValues(b, {}, items_b, "items")})
+    assert judge(relative("+"), ev, "v3").outcome == INCONCLUSIVE
