@@ -1,0 +1,123 @@
+"""The split protocol and the Split/MultimodalDataset contract, checked where the older tests were silent (issue 20).
+
+Each test kills mutmut survivors of harness.data.splits / harness.data.dataset: the three-way split's sizes,
+disjointness, stratification and seed; what a split hands a model (lengths, images, groups); and the refusals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harness.data.dataset import DataError, MultimodalDataset, Split
+from harness.data.splits import stratified_three_way
+
+
+def _labels(n_per_class: int = 30, classes: int = 3) -> np.ndarray:
+    return np.repeat(np.arange(classes), n_per_class)
+
+
+# a fraction is of what is left: test = ceil(0.25 * 90) = 23, valid = ceil(0.2 * 67) = 14 (scikit-learn rounds up)
+@pytest.mark.parametrize(("valid", "test", "sizes"), [(15, 30, (45, 15, 30)), (0.2, 0.25, (53, 14, 23))])
+def test_three_way_split_sizes_partition_and_order(valid, test, sizes) -> None:
+    labels = _labels()
+    parts = stratified_three_way(labels, valid=valid, test=test, seed=0)
+    assert list(parts) == ["train", "valid", "test"]
+    assert tuple(len(parts[k]) for k in ("train", "valid", "test")) == sizes
+    everything = np.concatenate(list(parts.values()))
+    assert sorted(everything.tolist()) == list(range(len(labels)))  # disjoint and complete
+    for idx in parts.values():
+        assert idx.tolist() == sorted(idx.tolist())
+
+
+def test_three_way_split_is_stratified_in_every_part() -> None:
+    labels = _labels(40, 4)
+    parts = stratified_three_way(labels, valid=40, test=80, seed=1)
+    assert np.bincount(labels[parts["test"]]).tolist() == [20] * 4
+    assert np.bincount(labels[parts["valid"]]).tolist() == [10] * 4
+    assert np.bincount(labels[parts["train"]]).tolist() == [10] * 4
+
+
+def test_three_way_split_is_fixed_by_its_seed() -> None:
+    labels = _labels()
+    a = stratified_three_way(labels, valid=15, test=30, seed=4)
+    b = stratified_three_way(labels, valid=15, test=30, seed=4)
+    c = stratified_three_way(labels, valid=15, test=30, seed=5)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["test"], c["test"])
+    assert not np.array_equal(a["valid"], c["valid"])
+
+
+def _split(n: int = 3, **kw) -> Split:
+    base = dict(ids=np.arange(n), labels=np.arange(n) % 2, features={"v": np.ones((n, 2), np.float32)})
+    return Split(**(base | kw))
+
+
+def _seq_split() -> Split:
+    x = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2)
+    return _split(features={"s": x, "v": np.ones((3, 2), np.float32)}, lengths={"s": np.array([1, 4, 2])})
+
+
+def test_pooled_sequence_is_the_mean_of_its_valid_steps_even_of_one_step() -> None:
+    split = _seq_split()
+    x = split.features["s"]
+    pooled = split.pooled("s")
+    assert pooled.dtype == np.float32  # the mask does not widen float32 features
+    np.testing.assert_array_equal(pooled, np.stack([x[0, :1].mean(0), x[1].mean(0), x[2, :2].mean(0)]))
+
+
+def test_subset_and_with_features_keep_or_replace_the_lengths() -> None:
+    split = _seq_split()
+    sub = split.subset(np.array([2, 0]))
+    assert sub.is_sequence("s") and sub.lengths["s"].tolist() == [2, 1]
+    assert sub.ids.tolist() == [2, 0] and sub.labels.tolist() == [0, 0]
+    same = split.with_features({"s": split.features["s"] * 2})
+    assert same.lengths["s"].tolist() == [1, 4, 2]
+    other = split.with_features({"s": split.features["s"]}, lengths={"s": np.array([3, 3, 3])})
+    assert other.lengths["s"].tolist() == [3, 3, 3]
+    np.testing.assert_allclose(other.pooled("s")[0], split.features["s"][0, :3].mean(0))
+
+
+def test_images_are_float32_without_copying_float32_pixels() -> None:
+    pixels = np.full((3, 1, 2, 2), 0.5, dtype=np.float32)
+    split = _split(features={"img": pixels})
+    assert np.shares_memory(split.images("img"), pixels)
+    wide = _split(features={"img": pixels.astype(np.float64)})
+    assert wide.images("img").dtype == np.float32
+    raw = _split(features={"img": np.full((3, 1, 2, 2), 255, dtype=np.uint8)})
+    assert raw.images("img").dtype == np.float32 and raw.images("img").max() == 1.0
+
+
+def test_refusals_of_a_split_say_what_to_use_instead() -> None:
+    split = _split()
+    with pytest.raises(DataError, match=r"^modality 'v' is not an image \(shape \(3, 2\)\); image modalities are "
+                                        r"\(n, C, H, W\)$"):
+        split.images("v")
+    no_dialogue = (r"^these samples have no 'dialogue' group field \(they have none\); use a dataset whose loader "
+                   r"records it \(e\.g\. MELD, IEMOCAP, synth_conversation\)$")
+    with pytest.raises(DataError, match=no_dialogue):
+        split.dialogues()
+    grouped = _split(groups={"speaker": np.array([1, 2, 1])})
+    with pytest.raises(DataError, match=r"no 'turn' group field \(they have \['speaker'\]\)"):
+        grouped.group("turn")
+    data = MultimodalDataset("toy", {"train": split, "test": _split()})
+    with pytest.raises(DataError, match=r"^toy has no split 'dev'; it has \['test', 'train'\]$"):
+        data.split("dev")
+
+
+def _toy(ids: np.ndarray) -> MultimodalDataset:
+    split = _split(ids=ids, features={"v": np.ones((3, 2), np.float32), "empty": np.ones((3, 0), np.float32)},
+                   groups={"speaker": np.array(["a", "b", "a"])})
+    return MultimodalDataset("toy", {"train": split})
+
+
+def test_fingerprint_hashes_string_ids_by_their_text_not_their_storage() -> None:
+    text = _toy(np.array(["x1", "x2", "x3"]))
+    assert _toy(np.array(["x1", "x2", "x3"], dtype="<U12")).fingerprint() == text.fingerprint()
+    assert _toy(np.array(["x1", "x2", "x3"], dtype=object)).fingerprint() == text.fingerprint()
+    assert _toy(np.array(["x1", "x2", "x4"])).fingerprint() != text.fingerprint()
+
+
+def test_fingerprint_is_pinned() -> None:
+    # Fingerprints key every cached run: a change here orphans them all (hence a fixed value, empty array included).
+    assert _toy(np.array(["x1", "x2", "x3"])).fingerprint() == "87a43217de1eeebe"
