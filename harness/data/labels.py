@@ -154,20 +154,3 @@ def apply(decl: LabelDeclaration, values: np.ndarray, where: str, column: str) -
                         f"is {k} (or declare label_map)")
     return values.astype(np.int64)
 
-
-def positive_class_problems(positive: str | None, dataset: str) -> list[str]:
-    """A task's ``positive_class`` must be the class binary metrics score as positive (id 1) in the data."""
-    if positive is None:
-        return []
-    from harness.data.sources import DATASETS
-    from harness.data.store import read_manifest
-
-    entry = {} if DATASETS.get(dataset).embedded else read_manifest(dataset).get("notes", {}).get("labels", {})
-    mapping = entry.get("label_map") or {"0": 0, "1": 1}  # without a map, labels are the class ids themselves
-    if positive not in mapping:
-        return [f"positive_class {positive!r} is not a label of dataset {dataset!r} (labels: {list(mapping)})"]
-    if mapping[positive] != 1:
-        return [f"positive_class {positive!r} is class id {mapping[positive]} in dataset {dataset!r}, but binary "
-                f"metrics score class 1 as positive; declare positive_class = {positive!r} in its dataset.toml "
-                "and prepare it again"]
-    return []

@@ -12,7 +12,7 @@ import numpy as np
 from harness.errors import UserError
 
 if TYPE_CHECKING:
-    from harness.tasks.folds import FoldProtocol
+    from harness.tasks.fold_protocol import FoldProtocol
 
 
 def stratified_three_way(

@@ -89,8 +89,8 @@ def task_data_problems(task: TaskSpec, modalities: set[str],
 
 @lru_cache(maxsize=64)
 def _checked(task: TaskSpec, fingerprint: str) -> None:
-    from harness.data.labels import positive_class_problems
     from harness.tasks.folds import protocol_problems
+    from harness.tasks.positive import positive_class_problems
 
     modalities, splits = _data_view(task.dataset)
     problems = task_data_problems(task, modalities, splits)

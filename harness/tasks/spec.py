@@ -17,7 +17,7 @@ from typing import Literal
 
 from harness.errors import UserError
 from harness.names import NAME_RULE, RULE_TEXT
-from harness.tasks.folds import FoldProtocol
+from harness.tasks.fold_protocol import FoldProtocol
 
 TargetKind = Literal["regression", "single-label", "binary", "multi-label", "retrieval", "class-retrieval"]
 TARGET_KINDS: tuple[str, ...] = ("regression", "single-label", "binary", "multi-label", "retrieval",
