@@ -169,3 +169,25 @@ def test_a_fold_task_whose_data_lacks_the_fold_field_or_has_other_k_is_refused(t
         TASKS.add(task.name, task, replace=True)
         with pytest.raises(UserError, match=message):
             plan_run(task, "linear-early", 0, fold=0)
+
+
+def test_the_esc50_layout_prepares_as_published(tmp_path: Path) -> None:
+    """ESC-50's meta/esc50.csv (filename, fold 1..5, target, category, esc10, src_file, take) is read in place:
+    files = { all = "meta/esc50.csv" }, its fold column kept as the published folds."""
+    folder = tmp_path / "ESC-50"
+    (folder / "meta").mkdir(parents=True)
+    n = 20
+    meta = pd.DataFrame({"filename": [f"{f}-{100 + i}-A-0.wav" for i, f in enumerate(np.arange(n) % 5 + 1)],
+                         "fold": np.arange(n) % 5 + 1, "target": np.arange(n) // 5 % 2,
+                         "category": np.where(np.arange(n) // 5 % 2, "rain", "dog"), "esc10": True,
+                         "src_file": 100 + np.arange(n), "take": "A"})
+    meta.to_csv(folder / "meta" / "esc50.csv", index=False)
+    np.save(folder / "esc50-audio.npy", np.random.default_rng(0).standard_normal((n, 8)).astype(np.float32))
+    (folder / "dataset.toml").write_text('format = "csv"\nsplits = ["all"]\nfiles = { all = "meta/esc50.csv" }\n'
+                                         'label = "target"\nid = "filename"\nnum_classes = 2\nfold = "fold"\n'
+                                         '[modalities]\naudio = { file = "esc50-audio.npy" }\n')
+    manifest = store.prepare("esc_mini", folder, fmt="generic")
+    DATASETS.remove("esc_mini")
+    data = store.load_prepared("esc_mini").split("all")
+    assert manifest["splits"] == {"all": n} and "meta/esc50.csv" in manifest["source_files"]
+    assert np.array_equal(data.groups["fold"], meta["fold"]) and data.ids[0] == "1-100-A-0.wav"
