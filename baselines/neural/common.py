@@ -137,12 +137,16 @@ class ModalityEncoder(nn.Module):
     ``mean``: masked mean over valid steps, then a two-layer MLP (TFN's audio/video subnet).
     ``lstm``: an LSTM over the valid steps only (packed), last hidden state, then a linear map (TFN's
     text subnet). A vector modality is a one-step sequence, for which both reduce to an MLP-like map.
+    ``lstm:text`` (``lstm:`` + comma-separated modalities): an LSTM for those, ``mean`` for the rest, as the
+    TFN/LMF papers (and MMSA) encode text with an LSTM and time-averaged audio/video with an MLP.
     """
 
     def __init__(self, spec: ModalitySpec, hidden: int, out: int, dropout: float, kind: str = "mean") -> None:
         super().__init__()
+        if kind.startswith("lstm:"):
+            kind = "lstm" if spec.name in kind.removeprefix("lstm:").split(",") else "mean"
         if kind not in ENCODERS:
-            raise UserError(f"encoder={kind!r} is not one of {ENCODERS}")
+            raise UserError(f"encoder={kind!r} is not one of {ENCODERS} or 'lstm:MODALITY,...'")
         self.kind = kind if spec.sequence else "mean"
         if self.kind == "lstm":
             self.rnn = nn.LSTM(spec.dim, hidden, batch_first=True)
