@@ -1,13 +1,15 @@
 """Run a sweep's runs as Ray tasks: any machine of the cluster computes, the driver alone reads the cache and
 writes records.
 
-A worker receives the RunSpec and the user's ``--include-path`` folders as values (zipped once and put in the
-object store), so it needs no shared filesystem, only the installed package (whose entry points it loads as
-any process does) and the prepared data of the run's dataset, whose fingerprint it checks against the spec.
-It returns a :class:`~harness.runs.runner.RunOutcome` (record + per-item predictions); the driver writes each
-one atomically as it arrives, so the local executor's cache rules hold: a finished run is never recomputed,
-a run whose worker died is retried by Ray, and one that cannot be finished leaves no record, so the next
-invocation runs it again.
+One Ray task computes the runs of one (task, model, seed), in one process, so settings variants share what
+the process memoises for that seed (see :func:`groups`). A worker receives the RunSpecs and the user's
+``--include-path`` folders as values (zipped once and put in the object store), so it needs no shared
+filesystem, only the installed package (whose entry points it loads as any process does) and the prepared data
+of the runs' dataset, whose fingerprint it checks against the specs. It returns one
+:class:`~harness.runs.runner.RunOutcome` (record + per-item predictions) per run; the driver writes them
+atomically as each task finishes, so the local executor's cache rules hold: a finished run is never
+recomputed, a task whose worker died is retried by Ray, and a run that cannot be finished leaves no record, so
+the next invocation runs it again.
 
 ``ray`` is imported inside the functions: it is an optional extra (``pip install 'mmrepro[ray]'``).
 """
@@ -79,8 +81,8 @@ def unpack_folder(name: str, blob: bytes) -> Path:
     return target
 
 
-def run_remote(spec: RunSpec, plugins: list[tuple[str, bytes]], threads: int) -> RunOutcome:
-    """The Ray task: include the plug-ins, check the data is the spec's, compute the run and return it."""
+def run_remote(specs: list[RunSpec], plugins: list[tuple[str, bytes]], threads: int) -> list[RunOutcome]:
+    """The Ray task: include the plug-ins, check the data is the runs', compute them in order and return them."""
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -92,18 +94,28 @@ def run_remote(spec: RunSpec, plugins: list[tuple[str, bytes]], threads: int) ->
 
     for name, blob in plugins:
         discovery.include(unpack_folder(name, blob))
-    dataset = get_task(spec.task).dataset
     node = os.uname().nodename
-    if not dataset_available(dataset):
-        raise UserError(f"dataset {dataset!r} is not prepared on Ray node {node}: prepare it there (or set "
-                        "MMREPRO_DATA to a folder every node shares)")
-    if data_fingerprint(dataset) != spec.data_fingerprint:
-        raise UserError(f"dataset {dataset!r} on Ray node {node} is not the data the run was planned on "
-                        f"(fingerprint {data_fingerprint(dataset)} vs {spec.data_fingerprint}): prepare it from "
-                        "the same source")
+    for spec in specs:
+        dataset = get_task(spec.task).dataset
+        if not dataset_available(dataset):
+            raise UserError(f"dataset {dataset!r} is not prepared on Ray node {node}: prepare it there (or set "
+                            "MMREPRO_DATA to a folder every node shares)")
+        if data_fingerprint(dataset) != spec.data_fingerprint:
+            raise UserError(f"dataset {dataset!r} on Ray node {node} is not the data the run was planned on "
+                            f"(fingerprint {data_fingerprint(dataset)} vs {spec.data_fingerprint}): prepare it "
+                            "from the same source")
     torch.set_num_threads(threads)
     threadpool_limits(threads)  # BLAS too, as the local workers do (harness.sweep.execute)
-    return compute(spec)
+    return [compute(spec) for spec in specs]
+
+
+def groups(specs: list[RunSpec], indices: list[int]) -> list[list[int]]:
+    """``indices`` grouped by (task, model, seed): runs that differ only in settings share one task, hence one
+    process and whatever it memoises for that seed (E-SSL's pre-trained encoder); seeds spread over the cluster."""
+    found: dict[tuple[str, str, int], list[int]] = {}
+    for i in indices:
+        found.setdefault((specs[i].task, specs[i].model, specs[i].seed), []).append(i)
+    return list(found.values())
 
 
 def _connect(address: str | None) -> bool:
@@ -156,25 +168,27 @@ def run_on_ray(specs: list[RunSpec], results: Path, *, force: bool, address: str
             plugins = ray.put([(folder.name, pack_folder(folder)) for folder in folders])
             task = ray.remote(run_remote)
             pending = {}
-            for index in todo:
-                options = resources(specs[index], override)
+            for group in groups(specs, todo):
+                options = {key: max(resources(specs[i], override)[key] for i in group)
+                           for key in resources(specs[group[0]], override)}
                 threads = max(1, int(options["num_cpus"]))
                 ref = task.options(max_retries=RETRIES, retry_exceptions=False, **options).remote(
-                    specs[index], plugins, threads)
-                pending[ref] = index
+                    [specs[i] for i in group], plugins, threads)
+                pending[ref] = group
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
-                index = pending.pop(ready[0])
-                spec = specs[index]
+                group = pending.pop(ready[0])
                 try:
-                    outcome: RunOutcome = ray.get(ready[0])
+                    outcomes: list[RunOutcome] = ray.get(ready[0])
                 except ray.exceptions.RayError as err:  # retries spent, or refused on its node: no record
-                    problems.append(f"run {spec.run_id} ({spec.task}/{spec.model} seed {spec.seed}) not done: "
-                                    f"{_why_lost(err)}")
+                    problems += [f"run {specs[i].run_id} ({specs[i].task}/{specs[i].model} seed {specs[i].seed}) "
+                                 f"not done: {_why_lost(err)}" for i in group]
                 else:
-                    write_record(record_path(results, spec), outcome.record, outcome.predictions)
-                    found[index] = outcome.record
-                done(spec)
+                    for i, outcome in zip(group, outcomes, strict=True):
+                        write_record(record_path(results, specs[i]), outcome.record, outcome.predictions)
+                        found[i] = outcome.record
+                for i in group:
+                    done(specs[i])
         finally:
             if joined:
                 ray.shutdown()

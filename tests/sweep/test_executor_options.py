@@ -76,4 +76,12 @@ def test_a_plugin_folder_travels_as_bytes_and_unpacks_under_its_own_name(tmp_pat
 def test_a_worker_refuses_data_other_than_the_spec_was_planned_on() -> None:
     spec = plan_run(get_task("breast-cancer-views"), "prior", 0)
     with pytest.raises(UserError, match="is not the data the run was planned on"):
-        ray_executor.run_remote(dataclasses.replace(spec, data_fingerprint="0" * 16), [], 1)
+        ray_executor.run_remote([spec, dataclasses.replace(spec, data_fingerprint="0" * 16)], [], 1)
+
+
+def test_runs_differing_only_in_settings_share_a_task_and_seeds_spread() -> None:
+    task = get_task("breast-cancer-views")
+    specs = [plan_run(task, "prior", seed) for seed in (0, 1)] + [plan_run(task, "linear-late", 0),
+                                                                  plan_run(task, "linear-late", 0, {"max_iter": "500"})]
+    assert ray_executor.groups(specs, [0, 1, 2, 3]) == [[0], [1], [2, 3]]
+    assert ray_executor.groups(specs, [3, 1]) == [[3], [1]]
