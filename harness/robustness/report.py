@@ -8,24 +8,28 @@ import numpy as np
 import pandas as pd
 
 from harness.report.table import cell, render_table
-from harness.runs.record import RobustnessScores, RunRecord
+from harness.runs.record import RunRecord
+from harness.tasks.folds import robustness_per_seed
 from harness.tasks.spec import TaskSpec
 
 
 def robustness_frames(task: TaskSpec, records: list[RunRecord]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """``(removal table, noise table, labels of ok runs without robustness data)``, ranked by the clean score."""
-    by_model: dict[str, list[RobustnessScores]] = defaultdict(list)
+    by_model: dict[str, list[RunRecord]] = defaultdict(list)
     lacking = []
     for record in records:
         if not record.ok:
             continue
         label = record.spec.model_label
         if record.robustness is not None:
-            by_model[label].append(record.robustness)
+            by_model[label].append(record)
         else:
             lacking.append(f"{label} seed {record.spec.seed}")
     removal, noise, order = [], [], []
-    for label, runs in by_model.items():
+    for label, records_of_model in by_model.items():
+        runs = robustness_per_seed(task, records_of_model)  # fold tasks: one per seed, averaged over its folds
+        if not runs:
+            continue
         order.append(float(np.mean([r.clean for r in runs])))
         row = {"model": label, "n": len(runs), "clean": cell(r.clean for r in runs)}
         for m in task.modalities:

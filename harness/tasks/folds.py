@@ -36,10 +36,11 @@ from harness.tasks.fold_protocol import FoldProtocol
 
 if TYPE_CHECKING:
     from harness.data.dataset import MultimodalDataset
-    from harness.runs.record import RunRecord
+    from harness.runs.record import RobustnessScores, RunRecord
     from harness.tasks.spec import TaskSpec
 
-__all__ = ["FoldProtocol", "data_problems", "fold_spread", "protocol_problems", "seed_values", "task_view"]
+__all__ = ["FoldProtocol", "data_problems", "fold_spread", "protocol_problems", "robustness_per_seed", "seed_values",
+           "task_view"]
 STRATIFIED_KINDS = ("single-label", "binary")
 
 
@@ -122,3 +123,30 @@ def protocol_problems(task: TaskSpec) -> list[str]:
     from harness.data.store import load_dataset
 
     return data_problems(task, load_dataset(task.dataset))
+
+
+def robustness_per_seed(task: TaskSpec, runs: list[RunRecord]) -> list[RobustnessScores]:
+    """Each run's robustness scores, or for a fold task one per complete seed: every score averaged over its folds
+    (so a robustness table's n and sd are over seeds, as on the leaderboard)."""
+    if task.folds is None:
+        return [r.robustness for r in runs]
+    by_seed: dict[int, dict[int, RobustnessScores]] = defaultdict(dict)
+    for r in runs:
+        by_seed[r.spec.seed][r.spec.fold] = r.robustness
+    # a partial cross-validation is not averaged as if it were whole (the leaderboard names it)
+    return [_mean_scores(list(folds.values())) for _, folds in sorted(by_seed.items()) if len(folds) == task.folds.k]
+
+
+def _mean_scores(scores: list[RobustnessScores]) -> RobustnessScores:
+    from harness.runs.record import RobustnessScores as Scores
+
+    def mean(values) -> float:
+        return float(np.mean(list(values)))
+
+    first = scores[0]
+    return Scores(metric=first.metric, clean=mean(s.clean for s in scores),
+                  zeros={m: mean(s.zeros[m] for s in scores) for m in first.zeros},
+                  mask={m: mean(s.mask[m] for s in scores) for m in first.mask} if all(s.mask for s in scores) else {},
+                  noise_levels=first.noise_levels,
+                  noise=[mean(s.noise[i] for s in scores) for i in range(len(first.noise))],
+                  noise_auc=mean(s.noise_auc for s in scores))

@@ -154,6 +154,11 @@ def test_the_leaderboard_averages_folds_within_a_seed(tmp_path: Path, cv_dataset
     assert row["n"] == 2 and row["accuracy.mean"] == pytest.approx(np.mean(by_seed))
     assert row["accuracy.std"] == pytest.approx(np.std(by_seed, ddof=1))
     assert "5-fold CV" in board.title and "mean over folds per seed" in board.title
+    from harness.robustness.report import robustness_frames
+
+    removal = robustness_frames(task, records)[0].iloc[0]  # robustness: n and sd over seeds too
+    clean = [np.mean([r.robustness.clean for r in records if r.spec.seed == s]) for s in (0, 1)]
+    assert removal["n"] == 2 and removal["clean"] == f"{np.mean(clean):.4f} ± {np.std(clean, ddof=1):.4f}"
     # a seed with a fold missing is never averaged as if it were whole
     partial = [r for r in records if not (r.spec.seed == 1 and r.spec.fold == 3)]
     values, incomplete = seed_values(task, partial, "accuracy")
