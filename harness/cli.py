@@ -16,7 +16,7 @@ log = logging.getLogger("harness")
 
 # Each area owns its sub-commands in its own module, exposing ``add_commands(subparsers)``.
 COMMAND_MODULES = ("harness.data.commands", "harness.claims.commands", "harness.robustness.commands",
-                   "harness.runs.commands", "harness.claims.diff")
+                   "harness.runs.commands", "harness.claims.diff", "harness.site.commands", "harness.export.commands")
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""Exports of run records to experiment trackers (``mmrepro export``)."""

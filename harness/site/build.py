@@ -1,0 +1,121 @@
+"""``mmrepro report``: build the static site from run records and claims.
+
+Layout: ``index.html``, ``papers/<paper>.html``, ``tasks/<task>.html``, ``figures/<name>.{pdf,png}`` (the SVG of
+each figure is inside its page), and optionally ``screenshots/``. The site is built in a temporary folder beside
+``out`` and swapped in whole, so a reader never sees half a site and no page of a removed task lingers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.claims.ledger import Ledger
+from harness.claims.verdict import DEFAULT_RULES
+from harness.runs.record import RunRecord
+from harness.runs.store import record_path, write_text_atomic
+from harness.site.collect import PaperResult, TaskResult, collect_papers, collect_tasks
+from harness.site.figures import SiteFigure, place
+from harness.site.provenance import footer
+
+
+@dataclass
+class Site:
+    """What was built: the folder, its pages and the papers (for the verdict summary)."""
+
+    out: Path
+    papers: list[PaperResult]
+    tasks: list[TaskResult]
+    pages: list[Path] = field(default_factory=list)
+
+
+def _link(target: Path, page_dir: Path) -> str:
+    """A relative URL from a page's folder (works from file:// and any static host)."""
+    return Path(os.path.relpath(Path(target).resolve(), page_dir.resolve())).as_posix()
+
+
+def paper_figure(paper: PaperResult, folder: Path) -> SiteFigure:
+    from harness.figures.claims import claims_figure
+
+    title = f"{paper.name}: claimed vs achieved (95% CI), verdict rules v{paper.verdicts[0].rules_version}"
+    return place(claims_figure(paper.verdicts, title), f"paper-{paper.name}-claims", title, folder)
+
+
+def task_figures(result: TaskResult, folder: Path) -> list[SiteFigure]:
+    from harness.figures.efficiency import efficiency_figure
+    from harness.figures.leaderboard import leaderboard_figure
+    from harness.figures.robustness import robustness_figure
+
+    name, figures = result.task.name, []
+    if result.board.frame.empty:
+        return figures
+    figures.append(place(leaderboard_figure(result.board, result.ok_records), f"task-{name}-leaderboard",
+                         f"{name}: leaderboard, mean with 95% CI and every seed", folder))
+    figures.append(place(efficiency_figure(result.board), f"task-{name}-efficiency",
+                         f"{name}: primary metric against parameters and training time", folder))
+    robust = robustness_figure(result.task, result.ok_records)
+    if robust is not None:
+        figures.append(place(robust, f"task-{name}-robustness",
+                             f"{name}: robustness to noise and to a removed modality", folder))
+    return figures
+
+
+def _records_shown(tasks: list[TaskResult]) -> list[RunRecord]:
+    return [r for t in tasks for r in t.records]
+
+
+def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str | None = None) -> Site:
+    """Build the whole site into ``out`` (replaced); same records and claims give the same bytes."""
+    from harness.site.pages import Pages
+
+    results, out = Path(results), Path(out)
+    ledger = Ledger(results)
+    papers, tasks = collect_papers(ledger, rules), collect_tasks(results)
+    site = Site(out, papers, tasks)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        figures_dir = tmp / "figures"
+        figures_dir.mkdir()
+        pages = Pages(footer(_records_shown(tasks), as_of), rules)
+        task_pages = {t.task.name for t in tasks}
+        reports = results / "reproductions"
+
+        def write(relative: str, html: str) -> None:
+            write_text_atomic(tmp / relative, html)
+            site.pages.append(out / relative)
+
+        write("index.html", pages.index(papers, tasks))
+        for paper in papers:
+            page_dir = out / "papers"
+            figure = paper_figure(paper, figures_dir) if paper.verdicts else None
+            runs = {key: [(arm, r, _link(record_path(results, r.spec), page_dir)) for arm, r in found]
+                    for key, found in paper.runs.items()}
+            report = reports / f"{paper.name}.md"
+            write(f"papers/{paper.name}.html",
+                  pages.paper(paper, figure, runs, ledger, task_pages,
+                              _link(report, page_dir) if report.is_file() else None))
+        for result in tasks:
+            page_dir = out / "tasks"
+            links = {r.run_id: _link(record_path(results, r.spec), page_dir) for r in result.records}
+            write(f"tasks/{result.task.name}.html", pages.task(result, task_figures(result, figures_dir), links))
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return site
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Replace ``out`` by ``new``: the old site is set aside first and removed only once the new one is in place."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.replace(out, old / out.name)
+    os.replace(new, out)
+    os.chmod(out, 0o755)  # mkdtemp makes it private; a site is for reading
+    if old is not None:
+        shutil.rmtree(old)
