@@ -25,6 +25,7 @@ from harness.runs.record import RunRecord
 from harness.runs.spec import plain_config
 from harness.runs.store import current_records
 from harness.tasks import get_task
+from harness.tasks.folds import seed_values
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ class Ledger:
         The report split is the task's, as defined now; a record written under another split definition has
         another task hash and is not current."""
         assert claim.task is not None
-        split = split or get_task(claim.task).splits.report
-        return {r.spec.seed: float(r.metrics[split][claim.metric]) for r in self.runs(claim, arm)}
+        values, _ = seed_values(get_task(claim.task), self.runs(claim, arm), claim.metric, split)
+        return {seed: float(v) for seed, v in values}  # a fold task: each seed's mean over its (complete) folds
 
     def summary(self, claim: Claim, arm: Arm) -> Summary | None:
         """The arm's achieved metric in the claim's unit (mean, sample std, t-CI, n); None without records."""

@@ -83,13 +83,14 @@ def data_problems(task: TaskSpec, data: MultimodalDataset) -> list[str]:
     return []
 
 
-def seed_values(task: TaskSpec, runs: list[RunRecord], metric: str) -> tuple[list[tuple[int, float]], list[str]]:
-    """``(seed, value)`` of ``metric`` on the report split: one per run, or for a fold task one per seed, the
-    mean over its folds.
+def seed_values(task: TaskSpec, runs: list[RunRecord], metric: str, split: str | None = None
+                ) -> tuple[list[tuple[int, float]], list[str]]:
+    """``(seed, value)`` of ``metric`` on ``split`` (default: the report split): one per run, or for a fold task
+    one per seed, the mean over its folds.
 
     A seed whose folds are not all present is left out and described in the second list, so a partial
     cross-validation is never averaged as if it were whole."""
-    split = task.splits.report
+    split = split or task.splits.report
     if task.folds is None:
         return [(r.spec.seed, r.metrics[split][metric]) for r in runs], []
     by_seed: dict[int, dict[int, float]] = defaultdict(dict)

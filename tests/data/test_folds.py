@@ -153,12 +153,21 @@ def test_the_leaderboard_averages_folds_within_a_seed(tmp_path: Path, cv_dataset
     by_seed = [np.mean([r.metrics["test"]["accuracy"] for r in records if r.spec.seed == s]) for s in (0, 1)]
     assert row["n"] == 2 and row["accuracy.mean"] == pytest.approx(np.mean(by_seed))
     assert row["accuracy.std"] == pytest.approx(np.std(by_seed, ddof=1))
+    assert row["primary.fold_std"] > 0  # the folds differ, so a reader keeping one fold per seed would be caught
     assert "5-fold CV" in board.title and "mean over folds per seed" in board.title
     from harness.robustness.report import robustness_frames
 
     removal = robustness_frames(task, records)[0].iloc[0]  # robustness: n and sd over seeds too
     clean = [np.mean([r.robustness.clean for r in records if r.spec.seed == s]) for s in (0, 1)]
     assert removal["n"] == 2 and removal["clean"] == f"{np.mean(clean):.4f} ± {np.std(clean, ddof=1):.4f}"
+    # claims read the same per-seed values (a fold-blind reader kept one fold per seed)
+    from types import SimpleNamespace
+
+    from harness.claims.claim import Arm
+    from harness.claims.ledger import Ledger
+
+    claim = SimpleNamespace(task="cv-task", metric="accuracy")
+    assert Ledger(results).values(claim, Arm(model="linear-early")) == pytest.approx({0: by_seed[0], 1: by_seed[1]})
     # a seed with a fold missing is never averaged as if it were whole
     partial = [r for r in records if not (r.spec.seed == 1 and r.spec.fold == 3)]
     values, incomplete = seed_values(task, partial, "accuracy")
