@@ -205,3 +205,21 @@ def test_the_esc50_layout_prepares_as_published(tmp_path: Path) -> None:
     data = store.load_prepared("esc_mini").split("all")
     assert manifest["splits"] == {"all": n} and "meta/esc50.csv" in manifest["source_files"]
     assert np.array_equal(data.groups["fold"], meta["fold"]) and data.ids[0] == "1-100-A-0.wav"
+
+
+def test_a_repeated_split_task_views_each_repeat(tmp_path: Path, cv_dataset: str) -> None:
+    from harness.data.store import load_dataset
+    from harness.tasks.folds import task_view
+
+    task = load_task_file(task_file(tmp_path, cv_dataset, 'kind = "repeated"\nk = 3\ntest = 0.2\nseed = 4'))
+    TASKS.add(task.name, task, replace=True)
+    assert [s.fold for s in plan_runs(task, "prior", 0)] == [0, 1, 2]
+    tests = []
+    for repeat in range(3):
+        view = task_view(task, load_dataset(cv_dataset), repeat)
+        assert sorted(view.splits) == ["test", "train", "valid"] and len(view.split("test")) == 6  # 0.2 of 30
+        assert not set(view.split("test").ids) & (set(view.split("train").ids) | set(view.split("valid").ids))
+        tests.append(frozenset(view.split("test").ids))
+    assert len(set(tests)) == 3  # each repeat draws its own test items (seed + r)
+    with pytest.raises(UserError, match="is evaluated by folds"):
+        task_view(task, load_dataset(cv_dataset), None)
