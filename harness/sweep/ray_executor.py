@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from harness.runs.runner import RunOutcome
     from harness.runs.spec import RunSpec
 
-log = logging.getLogger(__name__)
 RETRIES = 3  # attempts after a worker or node dies mid-run; a run's own exception is a failed record, not retried
 EXTRA = "pip install 'mmrepro[ray]'"
 
@@ -74,9 +73,10 @@ def unpack_folder(name: str, blob: bytes) -> Path:
         with zipfile.ZipFile(io.BytesIO(blob)) as archive:
             archive.extractall(staging)
         try:
-            os.replace(staging, target)  # another worker may have won the race: its copy is the same
+            os.replace(staging, target)
         except OSError:
-            if not target.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
+            if not target.is_dir():  # else another worker won the race, and its copy is the same
                 raise
     return target
 
@@ -127,7 +127,8 @@ def _connect(address: str | None) -> bool:
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     except (ConnectionError, ValueError, RuntimeError) as err:
-        raise UserError(f"cannot reach a Ray cluster at {address}: {err}") from None
+        raise UserError(f"cannot reach a Ray cluster at {address or '$RAY_ADDRESS'}: {err} (is it running? if "
+                        "its `ray start` said token authentication is enabled, export RAY_AUTH_MODE=token)") from None
     return True
 
 
