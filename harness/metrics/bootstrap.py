@@ -71,10 +71,14 @@ def _ratio(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def _confusion(counts: np.ndarray, y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """Per-resample confusion counts, shape (B, C, C) indexed [true, predicted]."""
-    onehot = np.zeros((y.size, n_classes * n_classes))
-    onehot[np.arange(y.size), y * n_classes + pred] = 1.0
-    return (counts @ onehot).reshape(-1, n_classes, n_classes)
+    """Per-resample confusion counts, shape (B, C, C) indexed [true, predicted]: the resample counts summed over
+    the items of each (true, predicted) cell (items sorted by cell, one ``reduceat``; O(B x n))."""
+    cells = y * n_classes + pred
+    order = np.argsort(cells, kind="stable")
+    present, starts = np.unique(cells[order], return_index=True)
+    conf = np.zeros((counts.shape[0], n_classes * n_classes))
+    conf[:, present] = np.add.reduceat(counts[:, order], starts, axis=1)
+    return conf.reshape(-1, n_classes, n_classes)
 
 
 def _per_class_f1(conf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,18 +146,28 @@ def _by_function(name: str, counts: np.ndarray, y: np.ndarray, output: np.ndarra
     return values
 
 
-def metric_replicates(name: str, y_true: np.ndarray, y_output: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def vectorised_value(name: str, y_true: np.ndarray, y_output: np.ndarray) -> float | None:
+    """The vectorised form of metric ``name`` on the full test set; None when the metric has none."""
+    fast = VECTORISED.get(name)
+    y = np.asarray(y_true)
+    return None if fast is None else float(fast(np.ones((1, y.shape[0]), dtype=np.int32), y, np.asarray(y_output))[0])
+
+
+def metric_replicates(name: str, y_true: np.ndarray, y_output: np.ndarray, counts: np.ndarray,
+                      expected: float | None = None) -> np.ndarray:
     """The metric ``name`` on every resample (rows of ``counts``), shape (B,); nan where it is undefined.
 
-    A vectorised form is used only when it equals the metric function on the full test set (to 1e-9)."""
-    from harness.metrics.registry import get_metric
-
+    A vectorised form is used only when it equals the metric function's value on the full test set (to 1e-9):
+    ``expected`` when given (e.g. the value a run recorded), else computed here."""
     y, out = np.asarray(y_true), np.asarray(y_output)
-    fast = VECTORISED.get(name)
-    if fast is not None:
-        whole = fast(np.ones((1, y.shape[0]), dtype=np.int32), y, out)[0]
-        if abs(whole - float(get_metric(name).fn(y, out))) <= 1e-9:
-            return fast(counts, y, out)
+    whole = vectorised_value(name, y, out)
+    if whole is not None:
+        if expected is None:
+            from harness.metrics.registry import get_metric
+
+            expected = float(get_metric(name).fn(y, out))
+        if abs(whole - expected) <= 1e-9:
+            return VECTORISED[name](counts, y, out)
     return _by_function(name, counts, y, out)
 
 

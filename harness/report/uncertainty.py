@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.metrics.bootstrap import BOOTSTRAP_SEED, N_RESAMPLES, metric_replicates, resample_counts
+from harness.metrics.bootstrap import (
+    BOOTSTRAP_SEED,
+    N_RESAMPLES,
+    metric_replicates,
+    resample_counts,
+    vectorised_value,
+)
 from harness.metrics.registry import get_metric
 from harness.runs.predictions import ItemPredictions, PredictionsError
 from harness.runs.record import RunRecord
@@ -32,6 +38,10 @@ class SeedReplicates:
     values: np.ndarray  # (k,) per seed (mean over folds for a fold protocol)
     replicates: np.ndarray  # (k, B), the same resamples for every seed and model of the task
     unit: str  # what was resampled, e.g. "items (n=114)" or "dialogue groups (280 groups, 2610 items)"
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
 
 
 def _unit_text(item: ItemPredictions) -> str:
@@ -81,14 +91,15 @@ class ItemScorer:
         if item is None:
             raise ValueError(f"run {record.run_id} kept no per-item predictions")
         output = item.output()
-        value = float(get_metric(metric).fn(item.targets, output))
         recorded = record.metrics[record.report_split][metric]
-        same = math.isclose(value, recorded, rel_tol=1e-9, abs_tol=1e-12)
-        if not (same or (math.isnan(value) and math.isnan(recorded))):
+        value = vectorised_value(metric, item.targets, output)  # when it matches, no slower metric call is needed
+        if value is None or not _same(value, recorded):
+            value = float(get_metric(metric).fn(item.targets, output))
+        if not _same(value, recorded):
             path = record_path(self.results, record.spec).with_name(str(record.predictions))
             raise PredictionsError(f"{path}: gives {metric} = {value:.6g}, but its record says {recorded:.6g}; it is "
                                    "not that run's output: rerun that run with --force")
-        return value, metric_replicates(metric, item.targets, output, self.counts(item)), item
+        return recorded, metric_replicates(metric, item.targets, output, self.counts(item), recorded), item
 
     def seed_replicates(self, records: list[RunRecord], metric: str) -> SeedReplicates:
         """Per seed: the mean over the seed's runs (one, or one per fold) of the metric and of its replicates."""
