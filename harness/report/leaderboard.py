@@ -85,7 +85,8 @@ def build_leaderboard(task: TaskSpec, records: list[RunRecord], confidence: floa
         if record.ok:
             by_model[label].append(record)
         else:
-            failed[label].append(f"seed {record.spec.seed}: {record.reason}")
+            fold = "" if record.spec.fold is None else f" fold {record.spec.fold}"
+            failed[label].append(f"seed {record.spec.seed}{fold}: {record.reason}")
     rows = []
     for label, runs in by_model.items():
         # One value per seed: the run's, or for a fold task the mean over its folds (harness.tasks.folds).
