@@ -204,3 +204,12 @@ def two_sided_p(draws: np.ndarray) -> float:
     (``(1 + count) / (1 + B)``, never exactly 0), capped at 1."""
     tail = min(np.count_nonzero(draws <= 0), np.count_nonzero(draws >= 0))
     return min(1.0, 2.0 * (1 + int(tail)) / (1 + draws.size))
+
+
+def exact_binomial(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper-Pearson interval of a proportion of k successes in n items (``scipy.stats.binomtest``): what an
+    accuracy of 0 or 1 on n items still allows, where every bootstrap resample gives the same value."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence, method="exact")
+    return float(ci.low), float(ci.high)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.metrics.bootstrap import N_RESAMPLES, combined_interval
+from harness.metrics.bootstrap import N_RESAMPLES, combined_interval, exact_binomial
 from harness.report.table import aggregate
 from harness.report.uncertainty import ItemScorer
 from harness.runs.record import RunRecord
@@ -37,7 +37,10 @@ class Leaderboard:
 
 # How a row's interval of the primary metric was computed, and the mark its CI cell carries.
 CI_ITEMS, CI_ONE_SEED, CI_SEEDS = "items+seeds", "items (1 seed)", "seeds only"
-CI_MARKS = {CI_ITEMS: "", CI_ONE_SEED: "‡", CI_SEEDS: "†"}
+CI_EXACT, CI_CONSTANT = "exact binomial", "constant over resamples"
+CI_MARKS = {CI_ITEMS: "", CI_ONE_SEED: "‡", CI_SEEDS: "†", CI_EXACT: "§", CI_CONSTANT: "¶"}
+# Metrics that are a proportion of report items: at 0 or 1 every resample agrees, and Clopper-Pearson still applies.
+PROPORTIONS = ("accuracy", "R@1", "R@5", "R@10", "Has0_acc_2", "Mult_acc_5", "Mult_acc_7")
 
 
 def _primary_interval(task: TaskSpec, runs: list[RunRecord], scorer: ItemScorer | None, confidence: float,
@@ -48,8 +51,14 @@ def _primary_interval(task: TaskSpec, runs: list[RunRecord], scorer: ItemScorer 
         return {"primary.ci_low": seed_ci[0], "primary.ci_high": seed_ci[1], "primary.ci_method": CI_SEEDS}, ""
     reps = scorer.seed_replicates(runs, task.primary_metric)
     ci = combined_interval(reps.replicates, reps.values, confidence, scorer.seed)
-    return {"primary.ci_low": ci.low, "primary.ci_high": ci.high,
-            "primary.ci_method": CI_ITEMS if ci.seeds > 1 else CI_ONE_SEED}, reps.unit
+    low, high, method = ci.low, ci.high, CI_ITEMS if ci.seeds > 1 else CI_ONE_SEED
+    if low == high:  # every resample and seed agree: a score of 0 or 1, or a metric the items cannot move
+        if task.primary_metric in PROPORTIONS and reps.values[0] in (0.0, 1.0):
+            (low, high), method = exact_binomial(round(reps.values[0] * reps.n_items), reps.n_items, confidence), \
+                CI_EXACT
+        else:
+            method = CI_CONSTANT
+    return {"primary.ci_low": low, "primary.ci_high": high, "primary.ci_method": method}, reps.unit
 
 
 def interval_note(metric: str, methods: set[str], units: set[str], confidence: float = 0.95,
@@ -57,13 +66,19 @@ def interval_note(metric: str, methods: set[str], units: set[str], confidence: f
     """The footer that states how the intervals of ``metric`` were computed (only the methods present)."""
     n_draws, seed = (scorer.n_resamples, scorer.seed) if scorer else (N_RESAMPLES, 0)
     lines = []
-    if methods & {CI_ITEMS, CI_ONE_SEED}:
+    if methods - {CI_SEEDS}:
         lines.append(f"{confidence:.0%} CI of {metric}: percentile interval of {n_draws} draws (bootstrap seed "
                      f"{seed}) of [the mean over seeds of {metric} on one bootstrap resample of the report "
                      f"{' / '.join(sorted(units))}, the same resample for every seed and model] + [the seeds' sample "
                      "sd / sqrt(n) x a Student-t(n-1) draw]: test-item and seed variation combined.")
     if CI_ONE_SEED in methods:
         lines.append(f"{CI_MARKS[CI_ONE_SEED]} one seed: test-item variation only (seed variation not estimable).")
+    if CI_EXACT in methods:
+        lines.append(f"{CI_MARKS[CI_EXACT]} every item scored alike (0 or 1), so every resample agrees: "
+                     "Clopper-Pearson exact binomial interval over the report items instead.")
+    if CI_CONSTANT in methods:
+        lines.append(f"{CI_MARKS[CI_CONSTANT]} every resample gives the same value (the metric does not move with the "
+                     "test items here, e.g. a constant predictor's F1 of 0): the interval is that value.")
     if CI_SEEDS in methods:
         lines.append(f"{CI_MARKS[CI_SEEDS]} no per-item predictions: seed-only Student-t interval (test-item "
                      "variation not included; rerun those runs with --force to keep predictions).")

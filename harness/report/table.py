@@ -24,7 +24,7 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 # Symbols the display cells use, as LaTeX math (applied after escaping).
 _LATEX_SYMBOLS = {"±": r"$\pm$", "−": "$-$", "↑": r"$\uparrow$", "↓": r"$\downarrow$", "†": r"$\dagger$",
-                  "‡": r"$\ddagger$"}
+                  "‡": r"$\ddagger$", "§": r"\S{}", "¶": r"\P{}"}
 
 
 def latex_escape(text: str) -> str:

@@ -38,6 +38,7 @@ class SeedReplicates:
     values: np.ndarray  # (k,) per seed (mean over folds for a fold protocol)
     replicates: np.ndarray  # (k, B), the same resamples for every seed and model of the task
     unit: str  # what was resampled, e.g. "items (n=114)" or "dialogue groups (280 groups, 2610 items)"
+    n_items: int  # report items of one run (of the first fold, for a fold protocol)
 
 
 def _same(a: float, b: float) -> bool:
@@ -104,12 +105,13 @@ class ItemScorer:
     def seed_replicates(self, records: list[RunRecord], metric: str) -> SeedReplicates:
         """Per seed: the mean over the seed's runs (one, or one per fold) of the metric and of its replicates."""
         by_seed: dict[int, list[tuple[float, np.ndarray]]] = defaultdict(list)
-        units = set()
+        units, n_items = set(), 0
         for record in records:
             value, reps, item = self.run_replicates(record, metric)
             by_seed[record.spec.seed].append((value, reps))
             units.add(_unit_text(item))
+            n_items = n_items or len(item)
         seeds = tuple(sorted(by_seed))
         values = np.array([np.mean([v for v, _ in by_seed[s]]) for s in seeds])
         replicates = np.stack([np.mean([r for _, r in by_seed[s]], axis=0) for s in seeds])
-        return SeedReplicates(seeds, values, replicates, "; ".join(sorted(units)))
+        return SeedReplicates(seeds, values, replicates, "; ".join(sorted(units)), n_items)

@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 
 Form = Literal["labels", "ranks", "scores"]
 SUFFIX = ".pred.npz"
-# Group fields a bootstrap may resample, in order of preference (``turn`` is a position, not a unit).
+# Group fields a bootstrap may resample, in order of preference (``turn`` is a position, not a unit), and the
+# fewest distinct groups worth resampling: fewer (e.g. a test split of one speaker) say nothing about variation.
 GROUP_UNITS = ("dialogue", "speaker", "pair")
+MIN_GROUPS = 10
 
 
 class PredictionsError(UserError):
@@ -76,9 +78,10 @@ class ItemPredictions:
         return self.stored if self.form == "labels" else np.argmax(self.stored, axis=1)
 
     def unit(self) -> tuple[str, np.ndarray] | None:
-        """The group field a bootstrap resamples (the first of :data:`GROUP_UNITS` present) and its values."""
+        """The group field a bootstrap resamples (the first of :data:`GROUP_UNITS` present with at least
+        :data:`MIN_GROUPS` distinct values) and its values; None: resample items."""
         for name in GROUP_UNITS:
-            if name in self.groups:
+            if name in self.groups and np.unique(self.groups[name]).size >= MIN_GROUPS:
                 return name, self.groups[name]
         return None
 

@@ -80,3 +80,11 @@ def test_without_item_variation_the_interval_approaches_the_seed_t_interval() ->
 def test_p_value_is_never_zero_and_is_one_for_identical_models() -> None:
     assert two_sided_p(np.full(1000, 0.2)) == pytest.approx(2 / 1001)
     assert two_sided_p(np.zeros(1000)) == 1.0
+
+
+def test_exact_binomial_interval_for_a_perfect_score() -> None:
+    from harness.metrics.bootstrap import exact_binomial
+
+    low, high = exact_binomial(500, 500)
+    assert high == 1.0 and low == pytest.approx(0.025 ** (1 / 500), abs=1e-9)  # Clopper-Pearson at k = n
+    assert exact_binomial(0, 100)[0] == 0.0 < exact_binomial(0, 100)[1]

@@ -51,9 +51,9 @@ def test_the_stored_form_reproduces_every_metric_exactly(kind: str, metrics: tup
 
 
 def test_round_trip_keeps_ids_targets_output_and_groups(tmp_path: Path) -> None:
-    labels = np.array([0, 1, 1, 0, 1])
-    groups = {"dialogue": np.array(["a", "a", "b", "b", "c"]), "turn": np.arange(5)}
-    output = np.eye(2)[[0, 1, 0, 0, 1]]
+    labels = np.arange(24) % 3 % 2
+    groups = {"dialogue": (np.arange(24) // 2).astype(str), "turn": np.arange(24) % 2}  # 12 dialogues of 2 turns
+    output = np.eye(2)[np.arange(24) % 2]
     item = make_predictions(TASK, "test", _split(labels, groups), output, compute_metrics(TASK.metrics, labels, output))
     path = tmp_path / "x.pred.npz"
     np.savez_compressed(path, **item.arrays())
@@ -102,3 +102,14 @@ def test_a_record_naming_another_file_is_refused(tmp_path: Path) -> None:
 def test_a_record_without_predictions_has_none() -> None:
     record = compute(plan_run(TASK, "prior", 0)).record
     assert load_predictions(Path("/nonexistent"), dataclasses.replace(record, predictions=None)) is None
+
+
+def test_groups_are_resampled_only_when_there_are_enough_of_them() -> None:
+    from harness.runs.predictions import MIN_GROUPS, ItemPredictions
+
+    n = 40
+    one_speaker = {"speaker": np.zeros(n, dtype=int), "pair": np.arange(n) // 2}
+    item = ItemPredictions("test", np.arange(n).astype(str), np.zeros(n), np.zeros(n), "scores", 0, one_speaker)
+    assert item.unit()[0] == "pair", "a single speaker says nothing about speaker variation: next field"
+    few = dataclasses.replace(item, groups={"dialogue": np.arange(n) % (MIN_GROUPS - 1)})
+    assert few.unit() is None
