@@ -75,6 +75,7 @@ from scipy import stats
 from harness.claims.claim import Arm, Claim
 from harness.metrics.bootstrap import BOOTSTRAP_SEED, N_RESAMPLES, combined_interval, resample_counts
 from harness.metrics.statistics import paired_t_test, summarize
+from harness.runs.predictions import GROUP_UNITS, MIN_GROUPS, ItemPredictions
 
 RULES = {"v1": 1, "v2": 2, "v3": 3}
 DEFAULT_RULES = "v3"
@@ -440,10 +441,10 @@ _RULE_SETS = {"v1": (_judge_v1, absolute_verdict, relative_verdict, _missing),
               "v2": (_judge_v2, implausible, _protocol_excuse, _best_seed, _absolute_v2, relative_verdict,
                      _missing),
               "v3": (_judge_v3, _judge_v2_gates, implausible, _protocol_excuse, _best_seed, _item_interval,
-                     _absolute_v3, _relative_v3, _missing, combined_interval, resample_counts)}
+                     _absolute_v3, _relative_v3, _missing, combined_interval, resample_counts, ItemPredictions.unit)}
 _CONSTANTS = {"v1": (CONFIDENCE,), "v2": (CONFIDENCE, FAR_BEYOND, MIN_SYSTEMS, sorted(METRIC_BOUNDS.items())),
               "v3": (CONFIDENCE, FAR_BEYOND, MIN_SYSTEMS, sorted(METRIC_BOUNDS.items()), N_RESAMPLES, BOOTSTRAP_SEED,
-                     SEED_ONLY)}
+                     SEED_ONLY, GROUP_UNITS, MIN_GROUPS)}
 
 
 def check_rules(rules: str) -> str:
