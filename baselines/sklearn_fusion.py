@@ -13,10 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from harness.data.dataset import MultimodalDataset, Split
 from harness.metrics.registry import get_metric
@@ -45,6 +41,11 @@ def _pooled(split: Split, modalities: tuple[str, ...]) -> np.ndarray:
 
 
 def _linear(task: TaskSpec, strength: float, max_iter: int, seed: int):
+    # scikit-learn on first fit, not when the config is read to plan a (cached) run
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     if task.target_kind == "regression":
         return make_pipeline(StandardScaler(), Ridge(alpha=1.0 / strength))
     return make_pipeline(StandardScaler(), LogisticRegression(C=strength, max_iter=max_iter, random_state=seed))
@@ -154,6 +155,10 @@ def build_linear_late(task: TaskSpec, data: MultimodalDataset, config: LinearCon
 
 class _EarlyMLP:
     def __init__(self, task: TaskSpec, config: MLPConfig, seed: int):
+        from sklearn.neural_network import MLPClassifier, MLPRegressor
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
         cls = MLPRegressor if task.target_kind == "regression" else MLPClassifier
         self.task = task
         self.pipeline = make_pipeline(StandardScaler(), cls(

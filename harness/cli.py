@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from harness.console import out, parse_jobs, parse_seeds
+from harness.console import FORMATS, out, parse_jobs, parse_seeds
 from harness.errors import UserError
 
 log = logging.getLogger("harness")
@@ -42,9 +42,10 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from harness.models import get_model, list_models
+    from harness.models import MODELS
 
-    rows = [[m, ",".join(get_model(m).target_kinds), get_model(m).description] for m in list_models()]
+    # peek: read from the plug-in index, so listing does not import every model's torch code
+    rows = [[m, ",".join(MODELS.peek(m, "target_kinds")), MODELS.peek(m, "description")] for m in MODELS.names()]
     out(tabulate(rows, headers=["model", "targets", "description"]))
     return 0
 
@@ -206,7 +207,6 @@ def _selected(record) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from harness.report.render import FORMATS
     from harness.sweep.executor_options import add_executor_arguments
     from harness.sweep.torchrun import parse_nproc
 

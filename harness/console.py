@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+# The table formats of harness.report.table.TABLE_FORMATS, spelled here so that building the argument parser does
+# not import the report stack (pandas, SciPy); tests/cli/test_startup.py keeps the two equal.
+FORMATS = ("md", "latex", "csv", "json", "html")
+
 
 def parse_seeds(text: str) -> tuple[int, ...]:
     """``--seeds 0,1,2`` -> (0, 1, 2); argparse turns the error into a usage message (exit code 2)."""

@@ -16,19 +16,36 @@ This module sits at the bottom of the engine: it imports nothing from the projec
 included files (tasks, suites, papers) :func:`subscribe` a callback and are told about every folder, including
 the ones found before they subscribed; :class:`harness.registry.Registry` calls :func:`load_plugins` before
 every lookup, so a name is found wherever it was registered.
+
+**Lazy plug-in code.** Importing a plug-in's Python (torch networks, scikit-learn) costs seconds, and most commands
+(``mmrepro tasks``, ``show``, a cached ``leaderboard``) need none of it. So a plug-in package names its modules
+with :func:`defer` instead of importing them (``baselines`` does; a paper of an entry-point package is deferred by
+:func:`include`), and :func:`load_plugins` reads an index of what each deferred module registers (names plus
+the attributes listings show: description, target kinds, ...). A lookup of a name imports only the module that
+registers it. The index is built in a fresh process (so that nothing already imported hides a registration) the
+first time, and again whenever a ``.py`` file of the plug-in packages or of ``harness`` changes; it lives in
+``$MMREPRO_CACHE`` (default ``~/.cache/mmrepro``) under ``plugin-index/``. ``MMREPRO_EAGER_PLUGINS=1`` imports
+everything at once instead (the behaviour before the index). Folders given with ``--include-path`` are always
+imported at once, so their errors surface when they are included.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
+import json
 import logging
+import os
+import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.errors import UserError
 
@@ -50,6 +67,13 @@ class Folder:
 _folders: list[Folder] = []
 _listeners: list[Callable[[Folder], None]] = []
 _loaded = False
+_deferred: list[str] = []  # plug-in modules imported on first use (see the module docstring)
+_resolved = False  # the index of the deferred modules has been read (later defers import at once)
+_lazy: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {}  # registry kind -> name -> (module, attributes)
+_recording: dict[str, dict[str, dict[str, Any]]] | None = None  # filled by note() while the index is built
+# What listings and row labels read without importing the plug-in (see Registry.peek).
+LISTED = ("description", "target_kinds", "defaults", "embedded", "source_hint", "citation")
+INDEX_VERSION = 1
 
 
 def _skipped(path: Path, root: Path) -> bool:
@@ -134,7 +158,11 @@ def include(root: Path, *, package: str | None = None, user: bool = True) -> Fol
             return seen
     folder = scan(resolved, user=user)
     try:
-        _import_code(folder, package)
+        if package is not None:  # a package's papers: imported on first use, like every deferred module
+            for paper in folder.papers:
+                defer(f"{package}.{paper.name}")
+        else:
+            _import_code(folder, package)
     except Exception as err:
         err.add_note(f"while importing the Python of the plug-in folder {resolved}")
         raise
@@ -160,19 +188,165 @@ def user_folders() -> list[Path]:
     return [f.root for f in _folders if f.user]
 
 
-def load_plugins() -> None:
-    """Import every ``mmrepro.plugins`` entry point once per process (sorted by name, so the order is fixed)."""
+def load_plugins(*, import_all: bool = False) -> None:
+    """Import every ``mmrepro.plugins`` entry point once per process (sorted by name, so the order is fixed), then
+    read the index of their deferred modules; ``import_all`` also imports every deferred module (for tests that
+    walk everything registered, e.g. every network)."""
     global _loaded
-    if _loaded:
+    if not _loaded:
+        _loaded = True  # set first: a plug-in that looks a name up while loading must not recurse
+        entries = sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name)
+        if not entries:
+            log.warning("no %s entry points: install the package (pip install -e .) to register the baselines "
+                        "and papers", GROUP)
+        for entry in entries:
+            try:
+                entry.load()
+            except Exception as err:
+                err.add_note(f"while loading the mmrepro plug-in {entry.name!r} ({entry.value}, group {GROUP})")
+                raise
+        _resolve_deferred()
+    if import_all:
+        for module in list(_deferred):
+            _import_deferred(module)
+
+
+def defer(module: str) -> None:
+    """Register the names ``module`` registers now, and import it when one of them is first looked up."""
+    if _resolved or os.environ.get("MMREPRO_EAGER_PLUGINS"):
+        _import_deferred(module)
+    elif module not in _deferred:
+        _deferred.append(module)
+
+
+def _import_deferred(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except Exception as err:
+        err.add_note(f"while importing the mmrepro plug-in module {module!r}")
+        raise
+
+
+def note(kind: str, name: str, item: object) -> None:
+    """Called by every registry ``add``: while the index is built, remember who registered what."""
+    if _recording is not None:
+        attributes = {}
+        for attr in LISTED:
+            try:
+                attributes[attr] = json.loads(json.dumps(getattr(item, attr)))  # tuples are read back as lists
+            except (AttributeError, TypeError, ValueError):
+                continue  # not an attribute of this kind of item, or not plain data
+        _recording.setdefault(kind, {})[name] = attributes
+
+
+def lazy_names(kind: str) -> list[str]:
+    """Names of ``kind`` that a deferred module registers (imported or not)."""
+    return list(_lazy.get(kind, {}))
+
+
+def lazy_attributes(kind: str, name: str) -> dict[str, Any] | None:
+    """The listing attributes the index holds for ``name``, or None when no deferred module registers it."""
+    entry = _lazy.get(kind, {}).get(name)
+    return None if entry is None else entry[1]
+
+
+def import_for(kind: str, name: str) -> None:
+    """Import the deferred module that registers ``name`` (no-op for a name no deferred module registers)."""
+    entry = _lazy.get(kind, {}).get(name)
+    if entry is not None:
+        _import_deferred(entry[0])
+
+
+def _cache_root() -> Path:
+    return Path(os.environ.get("MMREPRO_CACHE") or Path.home() / ".cache" / "mmrepro") / "plugin-index"
+
+
+# The engine files whose code decides what a registration records (the rest of harness/ cannot add or drop a name).
+_MACHINERY = ("discovery.py", "registry.py", "models.py", "data/sources.py")
+
+
+def _index_key(modules: list[str]) -> str:
+    """Changes whenever a ``.py`` file of the deferred modules' packages or of the registration machinery changes
+    (path, size, mtime), or the module list, the Python or the index format does."""
+    here = Path(__file__).resolve().parent
+    files = [here / name for name in _MACHINERY]
+    for top in sorted({module.partition(".")[0] for module in modules}):
+        spec = importlib.util.find_spec(top)  # a top-level name: nothing is imported
+        for location in (spec.submodule_search_locations or []) if spec is not None else []:
+            files += sorted(Path(location).resolve().rglob("*.py"))
+    digest = hashlib.sha256(json.dumps([INDEX_VERSION, sys.version, sys.executable, modules]).encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+def _resolve_deferred() -> None:
+    """Read (or build) the index of the deferred modules; without one, import them all (the old behaviour)."""
+    global _resolved
+    if _resolved:
         return
-    _loaded = True  # set first: a plug-in that looks a name up while loading must not recurse
-    entries = sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name)
-    if not entries:
-        log.warning("no %s entry points: install the package (pip install -e .) to register the baselines "
-                    "and papers", GROUP)
-    for entry in entries:
-        try:
-            entry.load()
-        except Exception as err:
-            err.add_note(f"while loading the mmrepro plug-in {entry.name!r} ({entry.value}, group {GROUP})")
-            raise
+    modules = list(_deferred)
+    index = None
+    if modules and not os.environ.get("MMREPRO_EAGER_PLUGINS"):
+        path = _cache_root() / f"{_index_key(modules)}.json"
+        index = _read_index(path, modules)
+        if index is None:
+            index = _build_index(path, modules)
+    _resolved = True
+    if index is None:
+        for module in modules:
+            _import_deferred(module)
+        return
+    for module in modules:
+        for kind, names in index[module].items():
+            for name, attributes in names.items():
+                _lazy.setdefault(kind, {}).setdefault(name, (module, attributes))
+
+
+def _read_index(path: Path, modules: list[str]) -> dict[str, dict] | None:
+    try:
+        index = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return index if isinstance(index, dict) and all(isinstance(index.get(m), dict) for m in modules) else None
+
+
+def _build_index(path: Path, modules: list[str]) -> dict[str, dict] | None:
+    """Import the plug-ins in a fresh process that records every registration; store its index atomically."""
+    env = dict(os.environ, MMREPRO_INDEX_MODULES=json.dumps(modules))
+    code = "from harness.discovery import _index_main; _index_main()"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    try:
+        index = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else None
+    except (ValueError, IndexError):
+        index = None
+    if index is None:
+        log.debug("plug-in index not built (%s); importing the plug-ins now", proc.stderr.strip()[-500:])
+        return None  # importing them here shows the error, if any, as it always did
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
+            json.dump(index, handle)
+        os.replace(handle.name, path)
+    except OSError as err:  # an unwritable cache only costs the next process the same build
+        log.debug("cannot store the plug-in index at %s: %s", path, err)
+    return index
+
+
+def _index_main() -> None:
+    """The index builder's process: import the core registries, then each deferred module while recording."""
+    global _recording, _loaded, _resolved
+    for core in ("harness.models", "harness.data.sources", "harness.data.store", "harness.tasks",
+                 "harness.sweep.suite", "harness.papers"):
+        importlib.import_module(core)
+    _loaded = True  # the entry points are loaded by hand below, with the lookups they trigger kept lazy
+    for entry in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
+        entry.load()
+    index: dict[str, dict] = {}
+    for module in json.loads(os.environ["MMREPRO_INDEX_MODULES"]):
+        _recording = {}
+        _import_deferred(module)
+        index[module], _recording = _recording, None
+    _resolved = True
+    sys.stdout.write(json.dumps(index) + "\n")

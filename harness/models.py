@@ -8,6 +8,8 @@ multi-label ``(n, L)`` scores; retrieval ``(n_query, n_gallery)`` similarities.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -56,6 +58,12 @@ class ModelDef:
     def supports(self, task: TaskSpec) -> bool:
         return task.target_kind in self.target_kinds
 
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The default config as stored in records; kept in the plug-in index, so a leaderboard labels rows
+        (``model[changed=value]``) without importing the model's code."""
+        return plain_config(self.config_cls())
+
 
 MODELS: Registry[ModelDef] = Registry("model")
 
@@ -76,6 +84,11 @@ def get_model(name: str) -> ModelDef:
 
 def list_models() -> list[str]:
     return MODELS.names()
+
+
+def plain_config(config: Any) -> dict[str, Any]:
+    """A config dataclass as JSON-plain values (tuples become lists), the form stored in records."""
+    return json.loads(json.dumps(dataclasses.asdict(config), default=list))
 
 
 def resolve_config(model: ModelDef, overrides: dict[str, str] | None = None) -> Any:

@@ -1,21 +1,28 @@
 """Claims ledger: what papers claim (``claims.toml``), with the protocol behind each number, what the run records
-achieved, versioned verdict rules, and ``mmrepro diff``."""
+achieved, versioned verdict rules, and ``mmrepro diff``.
 
-from harness.claims.claim import Arm, Claim, Paper, Protocol, Report, Selection, Source, load_claims
-from harness.claims.ledger import Ledger
-from harness.claims.verdict import (
-    DEFAULT_RULES,
-    OUTCOMES,
-    RULES,
-    RULES_VERSION,
-    ArmValues,
-    Evidence,
-    Verdict,
-    absolute_verdict,
-    judge,
-    relative_verdict,
-)
+The public names below are imported from their submodules on first use (PEP 562): importing a submodule such as
+``harness.claims.commands`` (done by every CLI start) must not import the ledger's SciPy and record stack.
+"""
+
+import importlib
+from typing import Any
+
+_SOURCES = {
+    **dict.fromkeys(("Arm", "Claim", "Paper", "Protocol", "Report", "Selection", "Source", "load_claims"), "claim"),
+    "Ledger": "ledger",
+    **dict.fromkeys(("DEFAULT_RULES", "OUTCOMES", "RULES", "RULES_VERSION", "ArmValues", "Evidence", "Verdict",
+                     "absolute_verdict", "judge", "relative_verdict"), "verdict"),
+}
 
 __all__ = ["DEFAULT_RULES", "OUTCOMES", "RULES", "RULES_VERSION", "Arm", "ArmValues", "Claim", "Evidence", "Ledger",
            "Paper", "Protocol", "Report", "Selection", "Source", "Verdict", "absolute_verdict", "judge",
            "load_claims", "relative_verdict"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_SOURCES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -28,8 +28,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-from scipy.io import wavfile
-from sklearn.datasets import load_digits
 
 from harness.data.dataset import DataError, MultimodalDataset, Split
 from harness.data.read_result import ReadResult
@@ -83,6 +81,8 @@ def _recordings(root: Path) -> list[tuple[Path, int, str]]:
 
 def _read_wav(path: Path) -> np.ndarray:
     try:
+        from scipy.io import wavfile  # SciPy only when recordings are read, not at start-up
+
         rate, data = wavfile.read(path)
     except (ValueError, OSError, struct.error) as err:
         raise DataError(f"av_digits: cannot read {path} ({err}); the file is truncated or not a WAV") from err
@@ -113,6 +113,8 @@ def _pairs(root: Path, limit_per_split: int | None) -> tuple[dict[str, dict], di
     for split, items in by_split.items():
         if not items:
             raise DataError(f"av_digits: split {split!r} has no recordings (speakers {SPEAKERS}); is FSDD complete?")
+    from sklearn.datasets import load_digits  # scikit-learn only when the data is prepared
+
     bunch = load_digits()
     pools = _image_pools(bunch.target, {s: len(v) for s, v in by_split.items()})
     filters = mel_filterbank()

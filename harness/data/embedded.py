@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_digits
 
 from harness.data.dataset import MultimodalDataset, Split
 from harness.data.splits import stratified_three_way
@@ -27,6 +26,8 @@ def digits_views() -> MultimodalDataset:
     sees two partial observations of one digit, the classic two-view setting. Split: stratified, test
     20%, then valid 20% of the rest (1149/288/360).
     """
+    from sklearn.datasets import load_digits  # scikit-learn only when the data is loaded, not at start-up
+
     bunch = load_digits()
     images = bunch.images.astype(np.float32)
     views = {"left": images[:, :, :4].reshape(len(images), -1), "right": images[:, :, 4:].reshape(len(images), -1)}
@@ -41,6 +42,8 @@ def digits_image() -> MultimodalDataset:
     stratification), so image models (e.g. self-supervised pre-training) and the two-view models see the same
     train/valid/test samples.
     """
+    from sklearn.datasets import load_digits  # scikit-learn only when the data is loaded, not at start-up
+
     bunch = load_digits()
     images = (bunch.images / 16.0).astype(np.float32)[:, None]
     ids = np.array([f"digits-{i}" for i in range(len(images))])
@@ -54,6 +57,8 @@ def breast_cancer_views() -> MultimodalDataset:
     "worst" (mean of the three largest); each summary is one view. Labels are recoded so that the
     positive class 1 is *malignant* (scikit-learn's raw target has 0 = malignant). Split as for digits (364/91/114).
     """
+    from sklearn.datasets import load_breast_cancer  # scikit-learn only when the data is loaded
+
     bunch = load_breast_cancer()
     x = bunch.data.astype(np.float32)
     views = {"mean": x[:, 0:10], "se": x[:, 10:20], "worst": x[:, 20:30]}

@@ -18,14 +18,17 @@ sadness, joy, disgust, anger; sentiments neutral, positive, negative.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from harness.data.dataset import DataError, MultimodalDataset, Split
 from harness.data.keyed import attach_keyed
 from harness.data.read_result import ReadResult
 from harness.data.text_encoder import TextEncoder
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FILES = {"train": "train_sent_emo.csv", "valid": "dev_sent_emo.csv", "test": "test_sent_emo.csv"}
 COLUMNS = ("Utterance", "Speaker", "Emotion", "Sentiment", "Dialogue_ID", "Utterance_ID")
@@ -37,6 +40,8 @@ LABELS = {
 
 def read_tables(root: Path, limit: int | None = None) -> dict[str, pd.DataFrame]:
     """The three CSVs, checked and sorted by (Dialogue_ID, Utterance_ID); ``limit`` keeps the first rows."""
+    import pandas as pd  # only when MELD is prepared, not at start-up
+
     tables = {}
     for split, file in FILES.items():
         path = Path(root) / file

@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from harness.data.dataset import DataError, MultimodalDataset, Split
 from harness.data.splits import stratified_three_way
@@ -43,6 +42,8 @@ def source_files(root: Path) -> dict[str, Path]:
 
 
 def _read_view(view: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd  # only when mfeat is prepared, not at start-up
+
     implied = np.repeat(np.arange(10), PER_CLASS)
     try:
         if path.suffix == ".csv":

@@ -379,7 +379,7 @@ def _load_prepared_once(name: str, root: Path, fingerprint: str) -> MultimodalDa
 
 
 def dataset_available(name: str, root: Path | None = None) -> bool:
-    return DATASETS.get(name).embedded or is_prepared(name, root)
+    return DATASETS.peek(name, "embedded") or is_prepared(name, root)  # peek: no plug-in import to list tasks
 
 
 def register_generic(root: Path | None = None) -> list[str]:

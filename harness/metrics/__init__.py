@@ -7,54 +7,64 @@
 * :mod:`.registry` -- every metric behind ``fn(y_true, y_output) -> float``, looked up by name.
 """
 
-from harness.metrics.classification import (
-    accuracy,
-    f1_pos,
-    labels_from_scores,
-    macro_f1,
-    mean_average_precision,
-    precision_pos,
-    recall_pos,
-    weighted_f1,
-)
-from harness.metrics.msa import (
-    MSA_METRIC_NAMES,
-    corr,
-    has0_acc_2,
-    has0_f1_score,
-    mae,
-    msa_regression_metrics,
-    mse,
-    mult_acc_5,
-    mult_acc_7,
-    non0_acc_2,
-    non0_f1_score,
-    r2,
-    validate_regression,
-)
-from harness.metrics.registry import (
-    OUTPUT_KINDS,
-    MetricDef,
-    OutputKind,
-    UnknownMetricError,
-    compute_metrics,
-    get_metric,
-    list_metrics,
-)
-from harness.metrics.retrieval import median_rank, recall_at_k, retrieval_ranks
-from harness.metrics.statistics import (
-    BootstrapCI,
-    McNemarResult,
-    PairedComparison,
-    Summary,
-    bootstrap_ci,
-    mcnemar,
-    paired_bootstrap,
-    paired_t_test,
-    sample_std,
-    summarize,
-    t_interval,
-)
+import importlib
+from typing import Any
+
+# Each public name and the submodule that defines it. The submodules are imported on first use (PEP 562):
+# the registry is needed at start-up, scikit-learn and SciPy (statistics) are not.
+_SOURCES = {
+    "BootstrapCI": "statistics",
+    "MSA_METRIC_NAMES": "msa",
+    "McNemarResult": "statistics",
+    "MetricDef": "registry",
+    "OUTPUT_KINDS": "registry",
+    "OutputKind": "registry",
+    "PairedComparison": "statistics",
+    "Summary": "statistics",
+    "UnknownMetricError": "registry",
+    "accuracy": "classification",
+    "bootstrap_ci": "statistics",
+    "compute_metrics": "registry",
+    "corr": "msa",
+    "f1_pos": "classification",
+    "get_metric": "registry",
+    "has0_acc_2": "msa",
+    "has0_f1_score": "msa",
+    "labels_from_scores": "classification",
+    "list_metrics": "registry",
+    "macro_f1": "classification",
+    "mae": "msa",
+    "mcnemar": "statistics",
+    "mean_average_precision": "classification",
+    "median_rank": "retrieval",
+    "msa_regression_metrics": "msa",
+    "mse": "msa",
+    "mult_acc_5": "msa",
+    "mult_acc_7": "msa",
+    "non0_acc_2": "msa",
+    "non0_f1_score": "msa",
+    "paired_bootstrap": "statistics",
+    "paired_t_test": "statistics",
+    "precision_pos": "classification",
+    "r2": "msa",
+    "recall_at_k": "retrieval",
+    "recall_pos": "classification",
+    "retrieval_ranks": "retrieval",
+    "sample_std": "statistics",
+    "summarize": "statistics",
+    "t_interval": "statistics",
+    "validate_regression": "msa",
+    "weighted_f1": "classification",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_SOURCES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MSA_METRIC_NAMES",

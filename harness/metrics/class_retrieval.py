@@ -17,7 +17,14 @@ is closer. Queries without any relevant gallery item are left out of every mean.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import average_precision_score
+
+
+def _sklearn_metrics():
+    """``sklearn.metrics``, imported on first use: importing scikit-learn costs about a second, and commands
+    that only list or show things (``mmrepro tasks``) must not pay it."""
+    import sklearn.metrics
+
+    return sklearn.metrics
 
 
 def _relevance(similarity: np.ndarray, query_labels: np.ndarray, gallery_labels: np.ndarray
@@ -38,7 +45,8 @@ def _relevance(similarity: np.ndarray, query_labels: np.ndarray, gallery_labels:
 def mean_average_precision(similarity: np.ndarray, query_labels: np.ndarray, gallery_labels: np.ndarray) -> float:
     """Mean over queries of the average precision of the class-matching gallery items."""
     s, relevant = _relevance(similarity, query_labels, gallery_labels)
-    return float(np.mean([average_precision_score(r, row) for r, row in zip(relevant, s, strict=True)]))
+    score = _sklearn_metrics().average_precision_score
+    return float(np.mean([score(r, row) for r, row in zip(relevant, s, strict=True)]))
 
 
 def _top_k_hits(similarity: np.ndarray, query_labels: np.ndarray, gallery_labels: np.ndarray, k: int

@@ -7,7 +7,14 @@ predicted labels, not scores -- :func:`labels_from_scores` turns a score matrix 
 """
 
 import numpy as np
-from sklearn.metrics import accuracy_score, average_precision_score, f1_score, precision_score, recall_score
+
+
+def _sklearn_metrics():
+    """``sklearn.metrics``, imported on first use: importing scikit-learn costs about a second, and commands
+    that only list or show things (``mmrepro tasks``) must not pay it."""
+    import sklearn.metrics
+
+    return sklearn.metrics
 
 
 def _validate_labels(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +46,7 @@ def labels_from_scores(scores: np.ndarray) -> np.ndarray:
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Fraction of items whose predicted label equals the true label (``accuracy_score``)."""
     t, p = _validate_labels(y_true, y_pred)
-    return float(accuracy_score(t, p))
+    return float(_sklearn_metrics().accuracy_score(t, p))
 
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -50,7 +57,7 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     (``zero_division=0``, the value scikit-learn's default also uses, without the warning).
     """
     t, p = _validate_labels(y_true, y_pred)
-    return float(f1_score(t, p, average="macro", zero_division=0))
+    return float(_sklearn_metrics().f1_score(t, p, average="macro", zero_division=0))
 
 
 def weighted_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -60,7 +67,7 @@ def weighted_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     and most multimodal sentiment/emotion papers report.
     """
     t, p = _validate_labels(y_true, y_pred)
-    return float(f1_score(t, p, average="weighted", zero_division=0))
+    return float(_sklearn_metrics().f1_score(t, p, average="weighted", zero_division=0))
 
 
 def precision_pos(y_true: np.ndarray, y_pred: np.ndarray, pos_label: int = 1) -> float:
@@ -69,7 +76,7 @@ def precision_pos(y_true: np.ndarray, y_pred: np.ndarray, pos_label: int = 1) ->
     0.0 when nothing is predicted positive (``zero_division=0``). Labels must take at most two values.
     """
     t, p = _validate_labels(y_true, y_pred)
-    return float(precision_score(t, p, pos_label=pos_label, average="binary", zero_division=0))
+    return float(_sklearn_metrics().precision_score(t, p, pos_label=pos_label, average="binary", zero_division=0))
 
 
 def recall_pos(y_true: np.ndarray, y_pred: np.ndarray, pos_label: int = 1) -> float:
@@ -78,7 +85,7 @@ def recall_pos(y_true: np.ndarray, y_pred: np.ndarray, pos_label: int = 1) -> fl
     0.0 when no item is truly positive (``zero_division=0``). Labels must take at most two values.
     """
     t, p = _validate_labels(y_true, y_pred)
-    return float(recall_score(t, p, pos_label=pos_label, average="binary", zero_division=0))
+    return float(_sklearn_metrics().recall_score(t, p, pos_label=pos_label, average="binary", zero_division=0))
 
 
 def f1_pos(y_true: np.ndarray, y_pred: np.ndarray, pos_label: int = 1) -> float:
@@ -87,7 +94,7 @@ def f1_pos(y_true: np.ndarray, y_pred: np.ndarray, pos_label: int = 1) -> float:
     0.0 when precision and recall are both ill-defined or zero (``zero_division=0``).
     """
     t, p = _validate_labels(y_true, y_pred)
-    return float(f1_score(t, p, pos_label=pos_label, average="binary", zero_division=0))
+    return float(_sklearn_metrics().f1_score(t, p, pos_label=pos_label, average="binary", zero_division=0))
 
 
 def mean_average_precision(y_true: np.ndarray, scores: np.ndarray) -> float:
@@ -115,4 +122,4 @@ def mean_average_precision(y_true: np.ndarray, scores: np.ndarray) -> float:
     has_positive = t.any(axis=0)
     if not has_positive.any():
         return float("nan")
-    return float(average_precision_score(t[:, has_positive], s[:, has_positive], average="macro"))
+    return float(_sklearn_metrics().average_precision_score(t[:, has_positive], s[:, has_positive], average="macro"))

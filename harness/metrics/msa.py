@@ -15,7 +15,6 @@ here because this is the package's regression module and they share its input va
 """
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, r2_score
 
 # Key order of MMSA's returned dict.
 MSA_METRIC_NAMES: tuple[str, ...] = (
@@ -28,6 +27,14 @@ MSA_METRIC_NAMES: tuple[str, ...] = (
     "MAE",
     "Corr",
 )
+
+
+def _sklearn_metrics():
+    """``sklearn.metrics``, imported on first use: importing scikit-learn costs about a second, and commands
+    that only list or show things (``mmrepro tasks``) must not pay it."""
+    import sklearn.metrics
+
+    return sklearn.metrics
 
 
 def validate_regression(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +69,7 @@ def has0_acc_2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     truth are kept.
     """
     t, p = validate_regression(y_true, y_pred)
-    return float(accuracy_score(t >= 0, p >= 0))
+    return float(_sklearn_metrics().accuracy_score(t >= 0, p >= 0))
 
 
 def has0_f1_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -73,7 +80,7 @@ def has0_f1_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     MMSA's default gives, without the warning.
     """
     t, p = validate_regression(y_true, y_pred)
-    return float(f1_score(t >= 0, p >= 0, average="weighted", zero_division=0))
+    return float(_sklearn_metrics().f1_score(t >= 0, p >= 0, average="weighted", zero_division=0))
 
 
 def _non_zero(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -94,7 +101,7 @@ def non0_acc_2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     pair = _non_zero(y_true, y_pred)
     if pair is None:
         return float("nan")
-    return float(accuracy_score(*pair))
+    return float(_sklearn_metrics().accuracy_score(*pair))
 
 
 def non0_f1_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -107,7 +114,7 @@ def non0_f1_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if pair is None:
         return float("nan")
     t, p = pair
-    return float(f1_score(t, p, average="weighted", zero_division=0))
+    return float(_sklearn_metrics().f1_score(t, p, average="weighted", zero_division=0))
 
 
 def _multiclass_acc(y_true: np.ndarray, y_pred: np.ndarray, bound: float) -> float:
@@ -161,7 +168,7 @@ def corr(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean squared error (scikit-learn ``mean_squared_error``). Not part of MMSA's suite."""
     t, p = validate_regression(y_true, y_pred)
-    return float(mean_squared_error(t, p))
+    return float(_sklearn_metrics().mean_squared_error(t, p))
 
 
 def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -171,7 +178,7 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     else 0.0. With a single item R^2 is undefined and scikit-learn returns nan.
     """
     t, p = validate_regression(y_true, y_pred)
-    return float(r2_score(t, p))
+    return float(_sklearn_metrics().r2_score(t, p))
 
 
 def msa_regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
+
+from harness.lazy import lazy_module
+
+stats = lazy_module("scipy.stats")  # SciPy on first use: every CLI start imported it
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 McNemarMethod = Literal["exact", "mid-p", "chi2", "chi2-cc"]

@@ -8,9 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from harness.models import ModelDef, get_model, resolve_config
+from harness.models import MODELS, ModelDef, plain_config, resolve_config
 from harness.tasks.spec import TaskSpec
-from harness.train.device import resolve_precision, select_device
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class RunSpec:
     @property
     def model_label(self) -> str:
         """The model name, plus the settings that differ from its defaults (leaderboard row label)."""
-        defaults = plain_config(get_model(self.model).config_cls())
+        defaults = MODELS.peek(self.model, "defaults")  # from the plug-in index: no model code imported
         changed = {k: v for k, v in self.config.items() if defaults.get(k) != v}
         if not changed:
             return self.model
@@ -58,6 +57,8 @@ def resolve_execution(config: Any) -> tuple[str, str]:
     """
     if not hasattr(config, "precision"):
         return "cpu", "fp32"
+    from harness.train.device import resolve_precision, select_device  # torch: only for models that train with it
+
     device = select_device()
     return device.type, resolve_precision(config.precision, device)
 
@@ -69,8 +70,3 @@ def make_spec(task: TaskSpec, model: ModelDef, seed: int, fingerprint: str,
     return RunSpec(task=task.name, task_version=task.version, task_hash=task.spec_hash(), model=model.name,
                    config=plain_config(resolved), seed=seed, data_fingerprint=fingerprint,
                    device_class=device_class, precision=precision, fold=fold)
-
-
-def plain_config(config: Any) -> dict[str, Any]:
-    """A config dataclass as JSON-plain values (tuples become lists), the form stored in records."""
-    return json.loads(json.dumps(dataclasses.asdict(config), default=list))

@@ -64,13 +64,13 @@ def _schema_problems(task: TaskSpec, path: str, stamp: int) -> tuple[str, ...]:
         modalities, splits = list(manifest["features"]), list(manifest["splits"])
     except (OSError, ValueError, KeyError, TypeError):
         return ()  # a damaged manifest is reported by the data commands, with its own message
-    problems = [f"modality {m!r} is not in dataset {task.dataset!r} (valid: {', '.join(modalities)})"
+    problems = [f"modality {m!r} is not in dataset {task.dataset!r} (it has {', '.join(modalities)})"
                 for m in task.modalities if m not in modalities]
     protocol = task.splits
     folds = getattr(task, "folds", None)
     roles = ((("folds", folds.split),) if folds  # a fold task carves its splits from folds.split
              else (("train", protocol.train), ("select", protocol.select), ("report", protocol.report)))
-    problems += [f"{role} split {name!r} is not in dataset {task.dataset!r} (valid: {', '.join(splits)})"
+    problems += [f"{role} split {name!r} is not in dataset {task.dataset!r} (it has {', '.join(splits)})"
                  for role, name in roles if name not in splits]
     return tuple(problems)
 

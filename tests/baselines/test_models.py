@@ -21,7 +21,7 @@ from harness.models import get_model, resolve_config
 from harness.train import ModalityInput, ModalitySpec
 from tests.train.tiny import TINY, TINY_NETS, tiny_msa, tiny_views
 
-load_plugins()
+load_plugins(import_all=True)  # every deferred plug-in module: papers may register networks too
 MODELS = tuple(sorted(NETWORKS))
 
 SPECS = [ModalitySpec("seq_a", 5, 9, True), ModalitySpec("seq_b", 3, 7, True), ModalitySpec("vec", 4, 1, False)]

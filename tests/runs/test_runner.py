@@ -15,7 +15,6 @@ import torch
 
 from harness.errors import UserError
 from harness.models import MODELS, FitInfo, register_model
-from harness.runs import spec as spec_module
 from harness.runs.migrate import legacy_path
 from harness.runs.record import SCHEMA_VERSION, RecordError
 from harness.runs.runner import execute, plan_run
@@ -114,7 +113,8 @@ def test_precision_auto_is_resolved_into_the_key(monkeypatch: pytest.MonkeyPatch
     """The v1 bug: precision="auto" let a CPU (fp32) and a GPU (bf16) run share one run id."""
     cpu = plan_run(TASK, "late-fusion", 0)
     assert (cpu.device_class, cpu.precision) == ("cpu", "fp32") and cpu.config["precision"] == "auto"
-    monkeypatch.setattr(spec_module, "select_device", lambda: torch.device("cuda"))
+    # resolve_execution imports select_device from harness.train.device when called (torch only when needed)
+    monkeypatch.setattr("harness.train.device.select_device", lambda: torch.device("cuda"))
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
     gpu = plan_run(TASK, "late-fusion", 0)
     assert (gpu.device_class, gpu.precision) == ("cuda", "bf16")
