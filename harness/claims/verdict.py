@@ -70,12 +70,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from harness.claims.claim import Arm, Claim
+from harness.lazy import lazy_module
 from harness.metrics.bootstrap import BOOTSTRAP_SEED, N_RESAMPLES, combined_interval, resample_counts
 from harness.metrics.statistics import paired_t_test, summarize
 from harness.runs.predictions import GROUP_UNITS, MIN_GROUPS, ItemPredictions
+
+stats = lazy_module("scipy.stats")  # SciPy on first use: every CLI start imported it
 
 RULES = {"v1": 1, "v2": 2, "v3": 3}
 DEFAULT_RULES = "v3"
