@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.data.dataset import Split
 from harness.data.store import dataset_available, load_dataset
 from harness.errors import UserError
 from harness.metrics.registry import compute_metrics
@@ -38,8 +39,9 @@ class BackfillReport:
         return "\n".join(lines)
 
 
-def _backfill_one(results: Path, record: RunRecord, dry_run: bool) -> Path:
-    """Write one record's predictions from its old file; raises UserError saying why it cannot."""
+def _backfill_one(results: Path, record: RunRecord, data: Split, dry_run: bool) -> Path:
+    """Write one record's predictions from its old file (``data``: the task's report split as prepared here);
+    raises UserError saying why it cannot."""
     task = get_task(record.spec.task)
     path = record_path(results, record.spec)
     old = path.with_suffix(".npz")
@@ -51,7 +53,6 @@ def _backfill_one(results: Path, record: RunRecord, dry_run: bool) -> Path:
             ids, labels, output = (npz[f"{split}.{k}"] for k in ("ids", "labels", "output"))
     except (OSError, KeyError, ValueError, EOFError) as err:
         raise UserError(f"{old.name} unreadable or without the {split!r} split ({err})") from None
-    data = load_dataset(task.dataset).split(split)
     if not np.array_equal(data.ids.astype(str), ids):
         raise UserError(f"the {split!r} items of the current data differ from the run's")
     if not np.array_equal(data.labels, labels):
@@ -76,12 +77,14 @@ def backfill_predictions(results: Path, *, dry_run: bool = False) -> BackfillRep
         task = get_task(name)
         if task.folds is not None or not dataset_available(task.dataset):
             continue  # fold runs postdate the field; unprepared data cannot supply the group fields
+        data = None
         for record in current_records(results, task):  # current: on the data prepared here (same fingerprint)
             if record.predictions is not None:
                 report.present += 1
             else:
+                data = data or load_dataset(task.dataset).split(task.splits.report)  # once per task
                 try:
-                    report.written.append(_backfill_one(results, record, dry_run))
+                    report.written.append(_backfill_one(results, record, data, dry_run))
                 except UserError as err:
                     report.refused.append((record_path(results, record.spec), str(err)))
     return report
