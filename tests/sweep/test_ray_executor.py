@@ -3,6 +3,7 @@ driver, and a worker killed mid-run costs a retry, not a run."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -14,10 +15,11 @@ import pytest
 
 from harness import discovery
 from harness.cli import main
+from harness.errors import UserError
 from harness.report.leaderboard import build_leaderboard
 from harness.report.render import render
 from harness.runs.runner import plan_run
-from harness.runs.store import current_records, iter_records
+from harness.runs.store import current_records, iter_records, record_path
 from harness.sweep.execute import execute_all
 from harness.tasks import get_task
 
@@ -67,7 +69,9 @@ def _kill_first_worker(pids: Path, killed: list[str], stop: threading.Event) -> 
     while not stop.is_set():
         started = sorted(pids.glob("*-*"))
         if started:
-            os.kill(int(started[0].name.split("-")[1]), signal.SIGKILL)
+            pid = int(started[0].name.split("-")[1])
+            assert pid != os.getpid(), "the sleepy-prior fit ran in the test process, not on a Ray worker"
+            os.kill(pid, signal.SIGKILL)
             killed.append(started[0].name)
             return
         time.sleep(0.05)
@@ -96,3 +100,13 @@ def test_a_killed_worker_is_retried_and_every_record_is_complete(ray_head, tmp_p
     assert len(current_records(tmp_path / "ray", task)) == len(specs)  # every record on disk, readable
     execute_all(specs, tmp_path / "local", progress=False)
     assert _board(tmp_path / "ray") == _board(tmp_path / "local")
+
+
+def test_a_run_refused_on_its_node_leaves_no_record_and_the_others_are_written(ray_head, tmp_path: Path) -> None:
+    task = get_task("breast-cancer-views")
+    good = plan_run(task, "prior", 0)
+    elsewhere = dataclasses.replace(plan_run(task, "prior", 1), data_fingerprint="0" * 16)  # not the node's data
+    with pytest.raises(UserError, match=rf"1 run\(s\) not done .*{elsewhere.run_id}.*not the data the run was"):
+        execute_all([good, elsewhere], tmp_path, progress=False, executor="ray", ray_address=ray_head.address)
+    assert [r.run_id for _, r in iter_records(tmp_path)] == [good.run_id]
+    assert not record_path(tmp_path, elsewhere).exists()  # not lost for good: the next invocation runs it again
