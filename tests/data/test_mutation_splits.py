@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from harness.data.dataset import DataError, MultimodalDataset, Split
-from harness.data.splits import stratified_three_way
+from harness.data.splits import fold_indices, stratified_three_way
+from harness.errors import UserError
+from harness.tasks.folds import FoldProtocol
 
 
 def _labels(n_per_class: int = 30, classes: int = 3) -> np.ndarray:
@@ -121,3 +124,48 @@ def test_fingerprint_hashes_string_ids_by_their_text_not_their_storage() -> None
 def test_fingerprint_is_pinned() -> None:
     # Fingerprints key every cached run: a change here orphans them all (hence a fixed value, empty array included).
     assert _toy(np.array(["x1", "x2", "x3"])).fingerprint() == "87a43217de1eeebe"
+
+
+# ---- fold protocols: the rules harness.tasks.folds documents, against scikit-learn called as documented ----------
+
+FOLD_LABELS = np.arange(40) % 2 + (np.arange(40) >= 30)  # three classes, 15/15/10: stratifying changes the draws
+
+
+def _documented(protocol: FoldProtocol, fold: int, stratify: bool) -> tuple[set, set]:
+    n, y = len(FOLD_LABELS), FOLD_LABELS if stratify else None
+    if protocol.kind == "repeated":
+        _, report = train_test_split(np.arange(n), test_size=protocol.test, random_state=protocol.seed + fold,
+                                     stratify=y)
+    else:
+        splitter = (StratifiedKFold if stratify else KFold)(protocol.k, shuffle=True, random_state=protocol.seed)
+        report = list(splitter.split(np.zeros(n), y))[fold][1]
+    rest = np.setdiff1d(np.arange(n), report)
+    _, select = train_test_split(rest, test_size=protocol.select, random_state=protocol.seed + fold,
+                                 stratify=FOLD_LABELS[rest] if stratify else None)
+    return set(report.tolist()), set(select.tolist())
+
+
+@pytest.mark.parametrize("stratify", [True, False])
+@pytest.mark.parametrize("kind", ["kfold", "repeated"])
+def test_fold_report_and_select_items_follow_the_documented_rule(kind: str, stratify: bool) -> None:
+    protocol = (FoldProtocol(k=3, seed=2, select=0.2) if kind == "kfold"
+                else FoldProtocol(k=3, kind="repeated", test=0.1, seed=2, select=0.2))
+    for fold in range(protocol.k):
+        idx = fold_indices(FOLD_LABELS, protocol, fold, stratify=stratify)
+        report, select = _documented(protocol, fold, stratify)
+        assert set(idx["report"].tolist()) == report
+        assert set(idx["select"].tolist()) == select
+        assert len(report) == (4 if kind == "repeated" else (14 if fold < 1 else 13))
+
+
+def test_stratified_and_plain_folds_differ_on_unbalanced_labels() -> None:
+    # the rule check above only means something if stratification changes the draws here
+    for protocol in (FoldProtocol(k=3, seed=2, select=0.2), FoldProtocol(k=3, kind="repeated", test=0.1, seed=2,
+                                                                          select=0.2)):
+        assert any(_documented(protocol, f, True) != _documented(protocol, f, False) for f in range(3))
+
+
+@pytest.mark.parametrize("fold", [-1, 3])
+def test_a_fold_outside_the_protocol_is_refused(fold: int) -> None:
+    with pytest.raises(UserError, match=rf"^fold {fold} is not in 0\.\.2$"):
+        fold_indices(FOLD_LABELS, FoldProtocol(k=3), fold, stratify=True)

@@ -1,0 +1,75 @@
+"""The training loop's parts where the older tests were silent (issue 20, mutation testing).
+
+Each test kills mutmut survivors of harness.train: optimiser factories, samplers, phases and the Trainer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from harness.train.hooks import TensorRows
+from harness.train.optim import adamw, sgd_warmup_cosine, warmup_cosine
+
+
+def test_warmup_cosine_boundaries() -> None:
+    assert warmup_cosine(0, 10, 0, 2.0) == 2.0  # no warm-up: the peak at once
+    assert warmup_cosine(5, 10, 5, 2.0) == 2.0  # warm-up ends at the peak
+    assert warmup_cosine(10, 10, 5, 2.0) == pytest.approx(0.0, abs=1e-12)
+    assert warmup_cosine(3, 3, 3, 1.0) == 1.0  # total == warmup: no decay horizon, no division by zero
+    assert warmup_cosine(5, 5, 4, 1.0) == pytest.approx(0.0, abs=1e-12)  # one decay step: down to 0 at total
+    assert warmup_cosine(7, 10, 4, 1.0) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.5)))
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.3])
+def test_optimiser_factories_apply_the_weight_decay_they_are_given(decay) -> None:
+    params = [torch.nn.Parameter(torch.ones(2))]
+    optimiser, scheduler = adamw(1e-3, decay)(params, 10)
+    assert optimiser.param_groups[0]["weight_decay"] == decay and scheduler is None
+    optimiser, _ = sgd_warmup_cosine(0.1, 0.9, decay, 2)(params, 10)
+    assert optimiser.param_groups[0]["weight_decay"] == decay and optimiser.param_groups[0]["momentum"] == 0.9
+
+
+def test_adamw_is_the_fused_implementation() -> None:
+    # the speed the docstring promises (one kernel for all parameters) rests on it
+    optimiser, _ = adamw(1e-3, 0.0)([torch.nn.Parameter(torch.ones(2))], 10)
+    assert optimiser.param_groups[0]["fused"] is True
+
+
+def test_a_phase_of_zero_epochs_is_allowed_and_trains_nothing() -> None:
+    from harness.train.hooks import Phase, ShuffledBatches
+
+    phase = Phase("none", TensorRows(torch.ones(4, 2)), lambda net, batch, ctx: None, 0, ShuffledBatches(2),
+                  adamw(1e-3, 0.0))
+    assert phase.epochs == 0
+
+
+def test_shuffled_batches_without_a_generator_follow_the_runs_numpy_rng_only() -> None:
+    from harness.train.hooks import ShuffledBatches
+
+    sampler = ShuffledBatches(4)
+    torch.manual_seed(1)
+    first = np.concatenate(list(sampler.batches(10, np.random.default_rng(3))))
+    torch.manual_seed(2)  # the global torch RNG must not matter
+    again = np.concatenate(list(sampler.batches(10, np.random.default_rng(3))))
+    assert first.tolist() == again.tolist() == np.random.default_rng(3).permutation(10).tolist()
+
+
+def test_group_batches_of_keep_each_groups_rows_in_stored_order_for_many_rows() -> None:
+    from harness.train.hooks import GroupBatches
+
+    values = np.random.default_rng(0).integers(0, 2, size=200)  # two big groups: an unstable sort reorders them
+    groups = GroupBatches.of(values, 1).members
+    assert [g.tolist() for g in groups] == [np.flatnonzero(values == v).tolist() for v in (0, 1)]
+
+
+def test_group_batches_hand_out_integer_row_indices_whatever_the_members_dtype() -> None:
+    from harness.train.hooks import GroupBatches
+
+    sampler = GroupBatches([np.array([0.0, 1.0]), np.array([2.0])], 2)  # e.g. ids read from a float column
+    (batch,) = sampler.batches(3, np.random.default_rng(0))
+    assert batch.dtype == np.int64 and sorted(batch.tolist()) == [0, 1, 2]
+    assert TensorRows(torch.arange(3) * 10).batch(batch).tolist() == (batch * 10).tolist()
