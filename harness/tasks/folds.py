@@ -19,9 +19,9 @@ average the folds within a seed (:func:`seed_values`), then summarise over seeds
 
 The rules (:mod:`harness.data.splits` computes them): with ``field``, fold f is the items whose fold id is the
 f-th smallest id; without it, ``StratifiedKFold(k, shuffle=True, random_state=seed)`` (``KFold`` for other
-targets). Repeat r holds out a stratified ``test`` fraction drawn with ``random_state=seed + r``. The select
-split is a stratified ``select`` fraction of the training items, drawn with ``random_state=seed + f``
-(``sklearn.model_selection.train_test_split``).
+targets). Repeat r holds out a ``test`` fraction drawn with ``random_state=seed + r``. The select split is a
+``select`` fraction of the training items, drawn with ``random_state=seed + f``
+(``sklearn.model_selection.train_test_split``). Draws are stratified by class for single-label and binary tasks.
 """
 
 from __future__ import annotations
