@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import signal
 import threading
 import time
@@ -25,6 +26,7 @@ from harness.tasks import get_task
 
 pytestmark = pytest.mark.ray
 PLUGIN = Path(__file__).parent / "plugin"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _runs(results: Path) -> dict[str, tuple[Path, object]]:
@@ -110,3 +112,34 @@ def test_a_run_refused_on_its_node_leaves_no_record_and_the_others_are_written(r
         execute_all([good, elsewhere], tmp_path, progress=False, executor="ray", ray_address=ray_head.address)
     assert [r.run_id for _, r in iter_records(tmp_path)] == [good.run_id]
     assert not record_path(tmp_path, elsewhere).exists()  # not lost for good: the next invocation runs it again
+
+
+def _before_costs(markdown: str) -> str:
+    """A reproduction report up to its cost section (wall times differ from one computation to the next)."""
+    return markdown.split(" records; their summed wall time is ")[0]
+
+
+def test_reproduce_essl_on_ray_writes_the_local_report(ray_head, tmp_path: Path) -> None:
+    """The issue's check, on a copy of the committed E-SSL records with one run removed, so one run is computed
+    (on the cluster, and locally for the other copy) and the other 59 are read from the cache by the driver."""
+    from harness.papers import REPRODUCTIONS
+    from harness.sweep.suite import plan_suite
+
+    for name in ("local", "ray"):
+        shutil.copytree(REPO / "results" / "runs" / "digits-ssl", tmp_path / name / "runs" / "digits-ssl")
+    specs = plan_suite(REPRODUCTIONS.get("essl").suite(), None).specs
+    stale = [s.run_id for s in specs if not record_path(tmp_path / "local", s).exists()]
+    assert not stale, f"committed E-SSL records are stale ({len(stale)} missing): run `mmrepro reproduce essl`"
+    victim = next(s for s in specs if s.model == "essl-untrained" and s.seed == 0 and s.config["probe"] == "knn")
+    for name in ("local", "ray"):
+        for path in record_path(tmp_path / name, victim).parent.glob(f"{victim.run_id}*"):
+            path.unlink()
+    assert main(["-q", "--results", str(tmp_path / "local"), "reproduce", "essl"]) == 0
+    assert main(["-q", "--results", str(tmp_path / "ray"), "--executor", "ray", "--ray-address", ray_head.address,
+                 "reproduce", "essl"]) == 0
+    local, remote = tmp_path / "local" / "reproductions", tmp_path / "ray" / "reproductions"
+    assert (remote / "essl.json").read_text() == (local / "essl.json").read_text()
+    assert _before_costs((remote / "essl.md").read_text()) == _before_costs((local / "essl.md").read_text())
+    (_, ours), = [(p, r) for p, r in iter_records(tmp_path / "ray") if r.run_id == victim.run_id]
+    (_, theirs), = [(p, r) for p, r in iter_records(tmp_path / "local") if r.run_id == victim.run_id]
+    assert ours.metrics == theirs.metrics and not ours.cached
