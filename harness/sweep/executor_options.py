@@ -56,7 +56,8 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
                              "'mmrepro[ray]'); records are written here either way")
     parser.add_argument("--ray-address", metavar="ADDR",
                         help="Ray cluster to use with --executor ray, e.g. 10.0.0.5:6379 (default: $RAY_ADDRESS, "
-                             "else a Ray instance started on this machine for the command)")
+                             "else the cluster last started on this machine with `ray start`, else a Ray instance "
+                             "started for the command)")
     parser.add_argument("--ray-resources", type=parse_resources, metavar="cpus=N,gpus=N,memory=SIZE",
                         help="what each run asks Ray for (default: 1 CPU, 1 GPU when the run is planned on CUDA, "
                              "no memory reservation)")
