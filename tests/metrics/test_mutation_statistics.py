@@ -1,0 +1,47 @@
+"""Seed and item statistics where the older tests were silent (issue 20, mutation testing).
+
+Each test kills mutmut survivors of harness.metrics.statistics / bootstrap: refusals name the argument at fault,
+a p-value never exceeds 1 through rounding, and the zero-variance paired t still reports how many seeds it saw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harness.metrics import statistics as st
+
+
+def test_mid_p_of_balanced_discordant_pairs_is_exactly_one_not_one_plus_rounding() -> None:
+    # b = c = 3: 2 * P(X <= 3) - P(X = 3) is 1.0000000000000002 in floating point for Binomial(6, 1/2)
+    a = np.array([1, 1, 1, 0, 0, 0, 1])
+    b = np.array([0, 0, 0, 1, 1, 1, 1])
+    result = st.mcnemar(a, b, method="mid-p")
+    assert (result.only_a_correct, result.only_b_correct) == (3, 3)
+    assert result.p_value == 1.0
+
+
+@pytest.mark.parametrize("bad", ["correct_a", "correct_b"])
+def test_mcnemar_refusals_name_the_argument(bad: str) -> None:
+    good = np.array([1, 0, 1])
+    for value, message in [(np.ones((3, 1)), rf"^{bad} must be a non-empty 1-D array"),
+                           (np.array([1, 2, 0]), rf"^{bad} must be boolean \(or 0/1\) per-item correctness$")]:
+        args = {"correct_a": good, "correct_b": good} | {bad: value}
+        with pytest.raises(ValueError, match=message):
+            st.mcnemar(args["correct_a"], args["correct_b"])
+
+
+@pytest.mark.parametrize("bad", ["values_a", "values_b"])
+def test_paired_t_refusals_name_the_argument(bad: str) -> None:
+    good = np.array([0.5, 0.6, 0.7])
+    for value, message in [(np.ones((3, 1)), rf"^{bad} must be 1-D with shape \(n,\)"),
+                           (np.array([]), rf"^{bad} is empty$"),
+                           (np.array([0.5, np.nan, 0.7]), rf"^{bad} contains nan or inf$")]:
+        args = {"values_a": good, "values_b": good} | {bad: value}
+        with pytest.raises(ValueError, match=message):
+            st.paired_t_test(args["values_a"], args["values_b"])
+
+
+def test_zero_variance_paired_t_still_counts_its_seeds() -> None:
+    result = st.paired_t_test(np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.5, 2.5]))
+    assert result.n == 3 and np.isnan(result.p_value) and result.diff == 0.5
