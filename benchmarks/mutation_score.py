@@ -88,6 +88,8 @@ EQUIVALENT: dict[str, str] = {
     "harness.metrics.statistics.x_mcnemar__mutmut_54": "p = 2.0 without discordant pairs is clipped to 1.0 by the "
                                                        "min(p, 1.0) on return",
     "harness.metrics.statistics.x_mcnemar__mutmut_65": "binomtest's default success probability is 0.5",
+    "harness.metrics.statistics.x_paired_t_test__mutmut_43": _NAN,
+    "harness.metrics.statistics.x_sample_std__mutmut_7": _NAN,
     "harness.metrics.msa.x__non_zero__mutmut_10": "t >= 0 equals t > 0 once the zero-truth items are dropped",
     "harness.metrics.msa.x_msa_regression_metrics__mutmut_8": _ZIP,
     "harness.metrics.msa.x_msa_regression_metrics__mutmut_11": _ZIP,

@@ -45,3 +45,25 @@ def test_paired_t_refusals_name_the_argument(bad: str) -> None:
 def test_zero_variance_paired_t_still_counts_its_seeds() -> None:
     result = st.paired_t_test(np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.5, 2.5]))
     assert result.n == 3 and np.isnan(result.p_value) and result.diff == 0.5
+
+
+def test_bootstrap_defaults_are_the_documented_1000_resamples_of_seed_0() -> None:
+    # Reported intervals depend on them: a default that drifts changes every published interval.
+    from harness.metrics.msa import mae
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=40)
+    a, b = y + rng.normal(scale=0.5, size=40), y + rng.normal(scale=0.6, size=40)
+    explicit = st.paired_bootstrap(mae, y, a, b, n_resamples=1000, seed=0)
+    assert st.paired_bootstrap(mae, y, a, b) == explicit
+    assert st.paired_bootstrap(mae, y, a, b, n_resamples=1001, seed=0) != explicit
+    assert st.paired_bootstrap(mae, y, a, b, n_resamples=1000, seed=1) != explicit
+    single = st.bootstrap_ci(mae, y, a)
+    assert (single.n_resamples, single.seed) == (1000, 0)
+
+
+def test_summarize_uses_the_confidence_it_is_given() -> None:
+    v = np.array([0.61, 0.64, 0.70, 0.66])
+    summary = st.summarize(v, confidence=0.8)
+    assert (summary.ci_low, summary.ci_high) == st.t_interval(v, 0.8)
+    assert summary.ci_high - summary.ci_low < np.subtract(*st.t_interval(v, 0.95)[::-1])

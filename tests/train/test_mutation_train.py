@@ -73,3 +73,53 @@ def test_group_batches_hand_out_integer_row_indices_whatever_the_members_dtype()
     (batch,) = sampler.batches(3, np.random.default_rng(0))
     assert batch.dtype == np.int64 and sorted(batch.tolist()) == [0, 1, 2]
     assert TensorRows(torch.arange(3) * 10).batch(batch).tolist() == (batch * 10).tolist()
+
+
+# ---- selection: which epoch is best, when to stop, what the checkpoint says ------------------------------------
+
+def test_improves_ties_nan_and_direction() -> None:
+    from harness.train.trainer import _improves
+
+    nan = float("nan")
+    assert _improves(0.5, None, True) and _improves(nan, None, False)  # anything improves on nothing
+    assert _improves(0.5, nan, True) and _improves(0.5, nan, False)  # a number improves on nan
+    assert not _improves(nan, nan, True) and not _improves(nan, 0.5, False)  # nan never improves
+    assert not _improves(1.0, 1.0, True) and not _improves(1.0, 1.0, False)  # a tie keeps the earlier epoch
+    assert _improves(0.9, 1.0, False) and not _improves(0.9, 1.0, True)
+
+
+def test_selection_stops_after_patience_epochs_without_improvement_and_checkpoints_each_new_best() -> None:
+    from harness.metrics.registry import get_metric
+    from harness.train.hooks import EpochState
+    from harness.train.trainer import Selection
+
+    scores = [0.5, 0.6, 0.6, 0.55, 0.7]
+    saved = []
+    selection = Selection(lambda state: scores[state.epoch - 1], get_metric("accuracy"), patience=2,
+                          checkpoint=lambda weights, epoch, score: saved.append((epoch, score)))
+    module = torch.nn.Linear(1, 1)
+    stops = []
+    for epoch in range(1, 5):
+        with torch.no_grad():
+            module.weight.fill_(epoch)
+        state = EpochState("train", epoch, module, None, {})
+        selection.on_epoch_end(state)
+        stops.append(state.stop)
+        assert state.row == {"valid_accuracy": scores[epoch - 1]}
+    assert stops == [False, False, False, True]  # best at 2; epochs 3 and 4 without improvement: patience 2
+    assert saved == [(1, 0.5), (2, 0.6)] and selection.best_epoch == 2
+    selection.on_phase_end(state)
+    assert module.weight.item() == 2.0  # the best epoch's weights are back
+
+
+def test_the_best_checkpoint_records_epoch_score_and_seed(tmp_path) -> None:
+    from safetensors import safe_open
+
+    from harness.metrics.registry import get_metric
+    from harness.train import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(epochs=1), None, get_metric("accuracy"), 7, device="cpu", progress=False,
+                      checkpoint_dir=tmp_path)
+    trainer._checkpoint({"w": torch.ones(2)}, 3, 0.75)
+    with safe_open(tmp_path / "best.safetensors", "pt") as f:
+        assert f.metadata() == {"epoch": "3", "valid_accuracy": "0.75", "seed": "7"}
