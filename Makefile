@@ -25,5 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_default_suite.py
 
 # Mutation score of claims/runs/metrics/train/split handling (benchmarks/mutation_score.py): long, not in `make test`.
+# Resumable: each group works in mutants/<group>/ and a rerun tests only mutants without a result (mutmut at nice 19).
+# One module: $(BIN)/python benchmarks/mutation_score.py harness.metrics.msa; after adding tests: add --recheck.
 mutate: $(STAMP)
-	nice $(BIN)/python benchmarks/mutation_score.py
+	nice -n 19 $(BIN)/python benchmarks/mutation_score.py
