@@ -106,6 +106,10 @@ EQUIVALENT: dict[str, str] = {
     "harness.train.hooks.xǁGroupBatchesǁof__mutmut_14": 'numpy reads sort kinds case-insensitively: "STABLE" is stable',
     **{f"harness.train.hooks.xǁTensorRowsǁbatch__mutmut_{i}": "indexing takes an index tensor on any device; "
        "putting it on the data's device only saves a copy" for i in (2, 4, 6, 8)},
+    **{f"harness.train.trainer.xǁSelectionǁ__init____mutmut_{i}": "the first epoch always improves on no score and "
+       "resets since_best to 0, so its starting value is never read" for i in (5, 6)},
+    "harness.train.trainer.xǁTrainerǁfit__mutmut_32": "fit's one phase is never named in the history (only several "
+                                                      "phases are) and its only callback, Selection, ignores the name",
     "harness.train.optim.x_adamw__mutmut_1": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_adamw__mutmut_2": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_warmup_cosine__mutmut_8": "max(2, warmup) differs only for warmup 1, whose one warm-up "

@@ -123,3 +123,83 @@ def test_the_best_checkpoint_records_epoch_score_and_seed(tmp_path) -> None:
     trainer._checkpoint({"w": torch.ones(2)}, 3, 0.75)
     with safe_open(tmp_path / "best.safetensors", "pt") as f:
         assert f.metadata() == {"epoch": "3", "valid_accuracy": "0.75", "seed": "7"}
+
+
+class _Rows:
+    """The least a Trainer needs of data: len() and batch(index) -> (inputs, targets)."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x, y
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def batch(self, index):
+        index = torch.as_tensor(index)
+        return self.x[index], self.y[index]
+
+
+def _mse():
+    from harness.train.objective import Objective
+
+    return Objective(1, lambda out, y: torch.nn.functional.mse_loss(out.squeeze(-1), y, reduction="sum"),
+                     lambda out: out.squeeze(-1), torch.float32)
+
+
+def test_the_supervised_step_divides_the_summed_loss_by_the_global_batch_and_counts_its_items() -> None:
+    import contextlib
+
+    from harness.train.hooks import StepContext
+    from harness.train.trainer import SupervisedStep
+
+    x, y = torch.ones(4, 1), torch.tensor([1.0, 2.0, 3.0, 4.0])
+    net = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        net.weight.fill_(0.0)
+    # this rank holds 4 of a global batch of 8 split over 2 ranks: loss = sum of squares * 2 / 8
+    out = SupervisedStep(_mse())(net, (x, y), StepContext(1, 0, 8, 2, contextlib.nullcontext))
+    assert out.loss.item() == pytest.approx(30.0 * 2 / 8)
+    assert out.logs["train_loss"].item() == pytest.approx(30.0) and out.count == 4
+
+
+def test_fit_needs_both_an_objective_and_a_metric() -> None:
+    from harness.errors import UserError
+    from harness.metrics.registry import get_metric
+    from harness.train import TrainConfig, Trainer
+
+    data = _Rows(torch.ones(4, 1), torch.ones(4))
+    message = r"^Trainer\.fit needs an objective and a selection metric; use Trainer\.run for custom steps$"
+    for objective, metric in ((_mse(), None), (None, get_metric("MAE"))):
+        trainer = Trainer(TrainConfig(epochs=1), objective, metric, 0, device="cpu", progress=False)
+        with pytest.raises(UserError, match=message):
+            trainer.fit(torch.nn.Linear(1, 1), data, data, np.ones(4))
+
+
+class _NaNWhenEvaluated(torch.nn.Linear):
+    def forward(self, x):
+        out = super().forward(x)
+        return out if self.training else out * float("nan")
+
+
+def test_non_finite_selection_outputs_fail_the_fit_naming_the_epoch() -> None:
+    from harness.metrics.registry import get_metric
+    from harness.models import NonFiniteError
+    from harness.train import TrainConfig, Trainer
+
+    data = _Rows(torch.ones(4, 1), torch.ones(4))
+    trainer = Trainer(TrainConfig(epochs=2), _mse(), get_metric("MAE"), 0, device="cpu", progress=False)
+    with pytest.raises(NonFiniteError, match=r"^epoch 1: outputs on the selection split contain NaN/inf$"):
+        trainer.fit(_NaNWhenEvaluated(1, 1), data, data, np.ones(4))
+
+
+def test_selection_before_any_epoch_has_no_best_and_restores_nothing() -> None:
+    from harness.metrics.registry import get_metric
+    from harness.train.hooks import EpochState
+    from harness.train.trainer import Selection
+
+    selection = Selection(lambda state: 0.0, get_metric("accuracy"), patience=1)
+    module = torch.nn.Linear(1, 1)
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    selection.on_phase_end(EpochState("train", 0, module, None, {}))  # a phase of 0 epochs
+    assert selection.best_epoch is None and selection.best_score is None
+    assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
