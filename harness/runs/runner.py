@@ -166,7 +166,8 @@ def compute(spec: RunSpec) -> RunOutcome:
             latency_ms_per_sample=1000 * predict_time / max(1, sum(len(s) for s in scored.values())),
             **{k: extras.pop(k, None) for k in ("train_time_per_epoch_s", "cuda_max_allocated_mb")},
             extras=extras,
-            robustness=RobustnessScores(**evaluate_robustness(model, task, scored[task.splits.report], spec.seed)),
+            robustness=RobustnessScores(**evaluate_robustness(model, task, scored[task.splits.report], spec.seed,
+                                                              clean=outputs[task.splits.report])),
         )
         report = task.splits.report
         predictions = make_predictions(task, report, scored[report], outputs[report], fields["metrics"][report])
