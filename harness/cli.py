@@ -93,7 +93,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         fold = "" if record.spec.fold is None else f" fold {record.spec.fold}"
         log.info("%s %s/%s seed %s%s: %s%s", record.run_id, record.spec.task, record.spec.model,
                  record.spec.seed, fold, state, extra)
-    out(render(_boards([task.name], args.results)[0], args.format))
+    board = _boards([task.name], args.results)[0]
+    out(render(board, args.format))
+    _warn_chance_floor(board)
     return 1 if any(not r.ok for r in records) else 0
 
 
