@@ -64,10 +64,10 @@ def paper_markdown(claims: list[Claim], verdicts: list[Verdict], ledger: Ledger,
              f"notes: {readme}. Claimed values are in the paper's unit; achieved values come from the run records; "
              "the protocol column says how the claimed number was obtained.\n",
              "## Claims\n", render_claims(verdicts, ledger, "md"), render_details(verdicts)]
-    seed_only = [v.claim.key for v in verdicts if SEED_ONLY in v.detail]
+    seed_only = [v.claim.key for v in verdicts if v.rules_version >= 3 and SEED_ONLY.split(":")[0] in v.detail]
     if seed_only:
-        parts.append(f"\nJudged from records without per-item predictions ({SEED_ONLY}: the interval counts seed "
-                     f"variation only, not test-item variation): {', '.join(seed_only)}.\n")
+        parts.append("\nJudged on seed-only intervals (test-item variation not counted; each claim's detail says why: "
+                     f"no per-item predictions, or a metric not bootstrapped): {', '.join(seed_only)}.\n")
     for task_name in dict.fromkeys(c.task for c in claims if c.task):
         task = get_task(task_name)
         records = [r for r in ledger.records(task_name) if r.run_id in run_ids]

@@ -20,7 +20,7 @@ from harness.metrics import get_metric
 from harness.metrics.statistics import Summary
 from harness.models import get_model, resolve_config
 from harness.report.table import aggregate
-from harness.report.uncertainty import ItemScorer
+from harness.report.uncertainty import ItemScorer, skip_reason
 from harness.runs.record import RunRecord
 from harness.runs.spec import plain_config
 from harness.runs.store import current_records
@@ -94,6 +94,8 @@ class Ledger:
         kept per-item predictions, its per-seed item-bootstrap replicates (else ``items`` stays None)."""
         report, selected = self.values(claim, arm), self.values(claim, arm, select)
         runs = self.runs(claim, arm)
+        if items and skip_reason(claim.metric):
+            return ArmValues(report, selected, None, f"seed-only: {skip_reason(claim.metric)}")
         if not (items and runs and self.scorer.has_items(runs)):
             return ArmValues(report, selected)
         reps = self.scorer.seed_replicates(runs, claim.metric)

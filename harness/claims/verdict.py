@@ -138,7 +138,7 @@ class ArmValues:
     report: Mapping[int, float]
     select: Mapping[int, float] = field(default_factory=dict)
     items: Mapping[int, np.ndarray] | None = None  # seed -> the metric on each shared item resample (rules v3)
-    unit: str = ""  # what the item resamples drew, e.g. "items (n=114)"
+    unit: str = ""  # what the item resamples drew, e.g. "items (n=114)"; without them, why (if not SEED_ONLY)
 
 
 @dataclass(frozen=True)
@@ -375,13 +375,13 @@ def _absolute_v3(claim: Claim, values: ArmValues, up: bool) -> Verdict:
         how += f"; {CONFIDENCE:.0%} items x seeds interval [{low:.4g}, {high:.4g}] ({values.unit})"
     elif aggregation == "best-of-n":
         low = high = achieved
-        how += f"; {SEED_ONLY}"
+        how += f"; {values.unit or SEED_ONLY}"
     else:
         t = float(stats.t.ppf(0.5 + CONFIDENCE / 2, k - 1)) if k > 1 else math.nan
         half = (t * s.std * (math.sqrt(1 + 1 / k) if aggregation == "single-run" else 1 / math.sqrt(k))
                 if k > 1 else 0.0)
         low, high = achieved - half, achieved + half
-        how += f"; {SEED_ONLY} (Student-t over seeds ±{half:.3g})"
+        how += f"; {values.unit or SEED_ONLY} (Student-t over seeds ±{half:.3g})"
     half = (high - low) / 2 if math.isfinite(high - low) else 0.0
     allowed = max(claim.tolerance, half, claim.std or 0.0)
     gap = achieved - claim.value
@@ -400,23 +400,24 @@ def _relative_v3(claim: Claim, a: ArmValues, b: ArmValues) -> Verdict:
         return Verdict(claim, NO_RECORDS, detail="the two arms share no seed", rules_version=3)
     d = np.array([a.report[s] - b.report[s] for s in seeds], dtype=float) * claim.scale
     std = float(np.std(d, ddof=1)) if len(seeds) > 1 else math.nan
+    seed_only = next((arm.unit for arm in (a, b) if arm.items is None and arm.unit), SEED_ONLY)
     if a.items is not None and b.items is not None:
         reps = np.stack([a.items[s] - b.items[s] for s in seeds]) * claim.scale
         ci = combined_interval(reps, d, CONFIDENCE, BOOTSTRAP_SEED)
         low, high = ci.low, ci.high
         detail = f"items x seeds paired bootstrap over seeds {','.join(map(str, seeds))} ({a.unit})"
     elif len(seeds) < 2:
-        return Verdict(claim, INCONCLUSIVE, float(d[0]), math.nan, 1, detail=f"one paired seed: no CI; {SEED_ONLY}",
+        return Verdict(claim, INCONCLUSIVE, float(d[0]), math.nan, 1, detail=f"one paired seed: no CI; {seed_only}",
                        rules_version=3, compared="a - b")
     else:
         test = paired_t_test(np.array([a.report[s] for s in seeds]) * claim.scale,
                              np.array([b.report[s] for s in seeds]) * claim.scale, CONFIDENCE)
         if math.isnan(test.p_value):
             return Verdict(claim, INCONCLUSIVE, test.diff, std, len(seeds), detail=(
-                f"paired t undefined: every seed's difference is {test.diff:.4g} (zero variance); {SEED_ONLY}"),
+                f"paired t undefined: every seed's difference is {test.diff:.4g} (zero variance); {seed_only}"),
                 rules_version=3, compared="a - b")
         low, high = test.ci_low, test.ci_high
-        detail = f"paired t over seeds {','.join(map(str, seeds))}, p={test.p_value:.3g}; {SEED_ONLY}"
+        detail = f"paired t over seeds {','.join(map(str, seeds))}, p={test.p_value:.3g}; {seed_only}"
     positive, negative = low > 0, high < 0
     if (positive or negative) and positive == (claim.sign == "+"):
         outcome = SUPPORTED

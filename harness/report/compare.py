@@ -22,7 +22,7 @@ from harness.errors import UserError
 from harness.metrics.bootstrap import BOOTSTRAP_SEED, combined_interval, two_sided_p
 from harness.metrics.registry import get_metric
 from harness.metrics.statistics import mcnemar, paired_t_test
-from harness.report.uncertainty import ItemScorer
+from harness.report.uncertainty import ItemScorer, skip_reason
 from harness.runs.record import RunRecord
 from harness.tasks.spec import TaskSpec
 
@@ -88,8 +88,9 @@ def compare_models(task: TaskSpec, records: list[RunRecord], a: str, b: str, res
     scorer = ItemScorer(results, seed=seed)
     chosen_a = [r for s in seeds for r in runs_a[s]]
     chosen_b = [r for s in seeds for r in runs_b[s]]
-    if not (scorer.has_items(chosen_a) and scorer.has_items(chosen_b)):
-        rows.append(_row(scope, ITEM_TEST, np.nan, np.nan, np.nan, np.nan, 0,
+    skipped = skip_reason(metric.name)
+    if skipped or not (scorer.has_items(chosen_a) and scorer.has_items(chosen_b)):
+        rows.append(_row(scope, ITEM_TEST, np.nan, np.nan, np.nan, np.nan, 0, f"n/a: {skipped}" if skipped else
                          "n/a: no per-item predictions (rerun those runs with --force to keep them)"))
         verdict = (verdict + "; item-level test not available") if verdict else \
             "verdict: undetermined (no t over seeds: one seed or zero variance; no per-item predictions kept)"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from harness.metrics.bootstrap import N_RESAMPLES, combined_interval, exact_binomial
 from harness.report.table import aggregate
-from harness.report.uncertainty import ItemScorer
+from harness.report.uncertainty import ItemScorer, skip_reason
 from harness.runs.record import RunRecord
 from harness.tasks.folds import fold_spread, seed_values
 from harness.tasks.spec import TaskSpec
@@ -47,7 +47,7 @@ def _primary_interval(task: TaskSpec, runs: list[RunRecord], scorer: ItemScorer 
                       seed_ci: tuple[float, float]) -> tuple[dict[str, Any], str]:
     """The row's interval (item x seed bootstrap when every run kept predictions, else the seed-only t-interval
     ``seed_ci``) and what was resampled ('' when nothing was)."""
-    if scorer is None or not scorer.has_items(runs):
+    if scorer is None or skip_reason(task.primary_metric) or not scorer.has_items(runs):
         return {"primary.ci_low": seed_ci[0], "primary.ci_high": seed_ci[1], "primary.ci_method": CI_SEEDS}, ""
     reps = scorer.seed_replicates(runs, task.primary_metric)
     ci = combined_interval(reps.replicates, reps.values, confidence, scorer.seed)
@@ -79,7 +79,10 @@ def interval_note(metric: str, methods: set[str], units: set[str], confidence: f
     if CI_CONSTANT in methods:
         lines.append(f"{CI_MARKS[CI_CONSTANT]} every resample gives the same value (the metric does not move with the "
                      "test items here, e.g. a constant predictor's F1 of 0): the interval is that value.")
-    if CI_SEEDS in methods:
+    if CI_SEEDS in methods and skip_reason(metric):
+        lines.append(f"{CI_MARKS[CI_SEEDS]} seed-only Student-t interval (test-item variation not included): "
+                     f"{metric} is {skip_reason(metric)}.")
+    elif CI_SEEDS in methods:
         lines.append(f"{CI_MARKS[CI_SEEDS]} no per-item predictions: seed-only Student-t interval (test-item "
                      "variation not included; rerun those runs with --force to keep predictions).")
     return " ".join(lines)

@@ -29,6 +29,16 @@ from harness.runs.predictions import ItemPredictions, PredictionsError
 from harness.runs.record import RunRecord
 from harness.runs.store import load_predictions, record_path
 
+# Metric kinds whose every resample would redo the whole computation at a cost far beyond the rest (class-level
+# retrieval re-ranks the full gallery for every query): their intervals stay seed-only, and say why.
+NOT_BOOTSTRAPPED = {"class-retrieval": "not bootstrapped: a class-level retrieval metric re-ranks the whole gallery "
+                                       "on every resample"}
+
+
+def skip_reason(metric: str) -> str:
+    """Why ``metric`` gets no item bootstrap ('' when it does)."""
+    return NOT_BOOTSTRAPPED.get(get_metric(metric).output_kind, "")
+
 
 @dataclass(frozen=True)
 class SeedReplicates:

