@@ -46,8 +46,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "claims": (["harness/claims/*"], ["tests/claims"]),
     # tests/runs/test_execute.py runs a process pool, which hangs inside mutmut's stats process
     "runs": (["harness/runs/*"], [f"tests/runs/test_{name}.py" for name in (
-        "runner", "record", "current_records", "migrate", "predictions", "mutation_runs")]
-        + ["tests/test_bad_inputs.py", "tests/test_user_errors.py"]),
+        "runner", "record", "current_records", "migrate", "predictions", "mutation_runs")]),
     "metrics": (["harness/metrics/*"], ["tests/metrics"]),
     # test_ddp spawns two processes per mutant (minutes each); the hooks/trainer tests reach the same code.
     "train": (["harness/train/*"], ["tests/train/test_hooks.py", "tests/train/test_trainer.py",
@@ -97,6 +96,9 @@ EQUIVALENT: dict[str, str] = {
     "harness.metrics.msa.x_non0_acc_2__mutmut_9": _NAN,
     "harness.metrics.msa.x_non0_f1_score__mutmut_9": _NAN,
     "harness.data.dataset.xǁMultimodalDatasetǁfingerprint__mutmut_20": '"XXOUSXX" still holds the kinds O, U and S',
+    "harness.data.dataset.x__validate_groups__mutmut_7": '"XXiuUXX" still holds the kinds i, u and U',
+    "harness.data.dataset.x__validate_groups__mutmut_19": '"XXiuXX" still holds the kinds i and u',
+    "harness.data.dataset.x__validate_labels__mutmut_2": '"XXbiufXX" still holds the kinds b, i, u and f',
     "harness.data.dataset.xǁMultimodalDatasetǁfingerprint__mutmut_24": "a list of str becomes a str_ array anyway",
     "harness.data.dataset.xǁMultimodalDatasetǁfingerprint__mutmut_26": "a list of str becomes a str_ array anyway",
     "harness.data.dataset.xǁMultimodalDatasetǁfingerprint__mutmut_35": 'cast("b") hands sha256 the same bytes as "B"',

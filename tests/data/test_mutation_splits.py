@@ -169,3 +169,23 @@ def test_stratified_and_plain_folds_differ_on_unbalanced_labels() -> None:
 def test_a_fold_outside_the_protocol_is_refused(fold: int) -> None:
     with pytest.raises(UserError, match=rf"^fold {fold} is not in 0\.\.2$"):
         fold_indices(FOLD_LABELS, FoldProtocol(k=3), fold, stratify=True)
+
+
+def test_label_refusals_count_the_bad_rows_and_say_what_to_do() -> None:
+    nan_rows = np.array([[0.0, np.nan], [1.0, 0.0], [np.nan, np.inf]])  # multi-hot rows: two are bad
+    with pytest.raises(DataError, match=r"^toy/train: 2 label\(s\) are NaN/inf; drop or fix those items in the "
+                                        r"source$"):
+        MultimodalDataset("toy", {"train": _split(labels=nan_rows)})
+    with pytest.raises(DataError, match=r"^toy/train: 1 label\(s\) are NaN/inf"):
+        MultimodalDataset("toy", {"train": _split(labels=np.array([0.5, np.nan, 1.0]))})
+    words = (r"^toy/train: labels are <U3 \(e\.g\. \['cat'\]\); map them to class ids 0\.\.K-1 \(classification\) "
+             r"or numbers \(regression\) before preparing$")
+    with pytest.raises(DataError, match=words):
+        MultimodalDataset("toy", {"train": _split(labels=np.array(["cat", "dog", "eel"]))})
+
+
+def test_a_repeated_turn_within_a_dialogue_is_refused_with_the_count() -> None:
+    groups = {"dialogue": np.array([7, 7, 8]), "turn": np.array([0, 0, 0])}
+    with pytest.raises(DataError, match=r"^toy/train: 1 \(dialogue, turn\) pairs repeat; a turn index must be "
+                                        r"unique within its dialogue$"):
+        MultimodalDataset("toy", {"train": _split(groups=groups)})

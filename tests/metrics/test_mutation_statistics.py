@@ -67,3 +67,51 @@ def test_summarize_uses_the_confidence_it_is_given() -> None:
     summary = st.summarize(v, confidence=0.8)
     assert (summary.ci_low, summary.ci_high) == st.t_interval(v, 0.8)
     assert summary.ci_high - summary.ci_low < np.subtract(*st.t_interval(v, 0.95)[::-1])
+
+
+# ---- combined_interval: the items x seeds interval of every v3 verdict ------------------------------------------
+
+def _reps(k: int, b: int = 400) -> np.ndarray:
+    return np.random.default_rng(5).normal(0.7, 0.02, size=(k, b))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("one_run", [False, True])
+def test_combined_interval_is_the_documented_construction(k: int, one_run: bool) -> None:
+    from harness.metrics.bootstrap import combined_interval
+
+    reps, values = _reps(k), np.array([0.0, 1.0, 0.4][:k])  # seed spread: ptp exactly 1 for k = 2
+    scale = np.std(values, ddof=1) * (np.sqrt(1 + 1 / k) if one_run else 1 / np.sqrt(k))
+    draws = reps.mean(axis=0) + scale * np.random.default_rng([3, 1]).standard_t(k - 1, size=reps.shape[1])
+    got = combined_interval(reps, values, 0.9, seed=3, one_run=one_run)
+    np.testing.assert_allclose(got.draws, draws, rtol=1e-12)
+    assert (got.low, got.high) == pytest.approx(tuple(np.percentile(draws, [5, 95])), rel=1e-12)
+    assert got.seeds == k
+
+
+def test_identical_seeds_add_no_seed_term_even_with_rounding_in_the_std() -> None:
+    from harness.metrics.bootstrap import combined_interval
+
+    reps = _reps(3)
+    values = np.full(3, 0.7)  # np.std(ddof=1) of these is 1.4e-16, not 0
+    got = combined_interval(reps, values)
+    np.testing.assert_array_equal(got.draws, reps.mean(axis=0))
+
+
+def test_an_undefined_resample_or_missing_seed_value_gives_nan_bounds_not_an_error() -> None:
+    from harness.metrics.bootstrap import combined_interval
+
+    reps = _reps(2)
+    reps[1, 7] = np.nan
+    got = combined_interval(reps, np.array([0.6, 0.7]))
+    assert np.isnan(got.low) and np.isnan(got.high) and got.seeds == 2 and got.draws.shape == (400,)
+    missing = combined_interval(_reps(2).tolist(), [0.6, None])
+    assert np.isnan(missing.low) and np.isnan(missing.high)
+    assert np.isnan(combined_interval([[0.5, None, 0.6]], [0.55]).high)
+
+
+def test_combined_interval_refuses_values_that_do_not_match_the_seeds() -> None:
+    from harness.metrics.bootstrap import combined_interval
+
+    with pytest.raises(ValueError, match=r"^values must give one value per seed \(2\), got shape \(3,\)$"):
+        combined_interval(_reps(2), np.array([0.1, 0.2, 0.3]))
