@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from harness import discovery
 from harness.errors import UserError
+from harness.models import get_model
 from harness.runs.record import RecordError, RunRecord
 from harness.runs.runner import execute
 from harness.runs.spec import RunSpec
@@ -35,7 +36,7 @@ def _init_worker(folders: list[Path], threads: int) -> None:
 
 
 def _execute_group(specs: list[RunSpec], results: Path, force: bool) -> list[RunRecord | RecordError]:
-    """Run one (task, model)'s seeds in one worker: they share its loaded data and any seed-free fit."""
+    """Run one group (see :func:`_groups`) in one worker: its runs share the loaded data and any seed-free fit."""
     out: list[RunRecord | RecordError] = []
     for spec in specs:
         try:
@@ -46,10 +47,11 @@ def _execute_group(specs: list[RunSpec], results: Path, force: bool) -> list[Run
 
 
 def _groups(specs: list[RunSpec]) -> list[list[int]]:
-    """Indices of ``specs`` grouped by (task, model), in first-appearance order."""
-    groups: dict[tuple[str, str], list[int]] = {}
+    """Indices of ``specs`` grouped by task and model config class, in first-appearance order: a model's seeds,
+    and models built on one config (linear-early/-late), whose fits a worker can reuse (bit-identical)."""
+    groups: dict[tuple[str, type], list[int]] = {}
     for i, spec in enumerate(specs):
-        groups.setdefault((spec.task, spec.model), []).append(i)
+        groups.setdefault((spec.task, get_model(spec.model).config_cls), []).append(i)
     return list(groups.values())
 
 
