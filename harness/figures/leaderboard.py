@@ -10,12 +10,15 @@ from harness.runs.record import RunRecord
 
 
 def seed_values(board: Leaderboard, records: list[RunRecord]) -> dict[str, list[float]]:
-    """Model label -> per-seed report-split values of the primary metric (ok runs, ordered by seed)."""
-    split, metric = board.task.splits.report, board.task.primary_metric
-    values: dict[str, list[float]] = {}
-    for r in sorted((r for r in records if r.ok), key=lambda r: (r.spec.model_label, r.spec.seed)):
-        values.setdefault(r.spec.model_label, []).append(float(r.metrics[split][metric]))
-    return values
+    """Model label -> per-seed report-split values of the primary metric, as the leaderboard aggregates them (a
+    fold task: the mean over each seed's folds; ``harness.tasks.folds.seed_values``)."""
+    from harness.tasks.folds import seed_values as per_seed
+
+    runs: dict[str, list[RunRecord]] = {}
+    for r in sorted((r for r in records if r.ok), key=lambda r: (r.spec.model_label, r.spec.seed, r.run_id)):
+        runs.setdefault(r.spec.model_label, []).append(r)
+    metric = board.task.primary_metric
+    return {label: [v for _, v in per_seed(board.task, found, metric)[0]] for label, found in runs.items()}
 
 
 def metric_label(board: Leaderboard) -> str:
@@ -24,7 +27,8 @@ def metric_label(board: Leaderboard) -> str:
 
 
 def leaderboard_figure(board: Leaderboard, records: list[RunRecord]) -> Any:
-    """Rank 1 at the top; error bars are the CI of the mean over seeds (none with one seed)."""
+    """Rank 1 at the top; error bars are the leaderboard's 95 % interval of the primary metric (``board.ci_note``
+    says how it was computed: over seeds, or test items x seeds), none with one seed."""
     frame = board.frame
     seeds = seed_values(board, records)
     metric = board.task.primary_metric
@@ -42,7 +46,7 @@ def leaderboard_figure(board: Leaderboard, records: list[RunRecord]) -> Any:
         means = [row[f"{metric}.mean"] for row in rows]
         errors = ci_errors(means, [r["primary.ci_low"] for r in rows], [r["primary.ci_high"] for r in rows])
         ax.errorbar(means, [n - 1 - i for i in range(n)], xerr=errors, fmt="o", color=MEAN, ms=4, capsize=2.5,
-                    lw=1, zorder=3, label="mean, 95% CI (none: one seed)")
+                    lw=1, zorder=3, label="mean, 95% interval")
         ax.set_yticks(range(n), list(reversed(list(frame["model"]))))
         ax.set_ylim(-0.7, n - 0.3)
         ax.set_xlabel(metric_label(board))

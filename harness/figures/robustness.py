@@ -12,13 +12,17 @@ from harness.runs.record import RobustnessScores, RunRecord
 from harness.tasks.spec import TaskSpec
 
 
-def robustness_runs(records: list[RunRecord]) -> dict[str, list[RobustnessScores]]:
-    """Model label -> robustness scores of its ok runs that have them (label order)."""
-    runs: dict[str, list[RobustnessScores]] = defaultdict(list)
-    for r in sorted(records, key=lambda r: (r.spec.model_label, r.spec.seed)):
+def robustness_runs(task: TaskSpec, records: list[RunRecord]) -> dict[str, list[RobustnessScores]]:
+    """Model label -> one set of robustness scores per seed (a fold task: averaged over the seed's folds, as the
+    robustness table does), from ok runs that have them, in label order."""
+    from harness.tasks.folds import robustness_per_seed
+
+    runs: dict[str, list[RunRecord]] = defaultdict(list)
+    for r in sorted(records, key=lambda r: (r.spec.model_label, r.spec.seed, r.run_id)):
         if r.ok and r.robustness is not None:
-            runs[r.spec.model_label].append(r.robustness)
-    return dict(runs)
+            runs[r.spec.model_label].append(r)
+    scores = {label: robustness_per_seed(task, found) for label, found in runs.items()}
+    return {label: found for label, found in scores.items() if found}
 
 
 def _mean_err(values: list[float]) -> tuple[float, float]:
@@ -30,7 +34,7 @@ def _mean_err(values: list[float]) -> tuple[float, float]:
 
 def robustness_figure(task: TaskSpec, records: list[RunRecord]) -> Any | None:
     """None when no run has robustness scores. Error bars: 95 % Student-t CI over seeds."""
-    runs = robustness_runs(records)
+    runs = robustness_runs(task, records)
     if not runs:
         return None
     metric = task.primary_metric

@@ -44,18 +44,43 @@ def figure_style() -> Iterator[Any]:
 
 
 def render(fig: Any, fmt: str) -> bytes:
-    """The figure as ``fmt`` bytes, with no time in its metadata (call inside :func:`figure_style`)."""
+    """The figure as ``fmt`` bytes, with no time in its metadata."""
     buffer = io.BytesIO()
     with figure_style():  # the SVG salt and font type are read when saving
         fig.savefig(buffer, format=fmt, metadata=_METADATA[fmt], dpi=PNG_DPI if fmt == "png" else None)
-    return buffer.getvalue()
+    return stable_svg_ids(buffer.getvalue()) if fmt == "svg" else buffer.getvalue()
 
 
-def freeze_layout(fig: Any) -> None:
-    """Lay the figure out once and keep it: otherwise every format saved lays it out again (slow with many axes)."""
+_HASHED_ID = re.compile(r'(?<=id=")([a-zA-Z])([0-9a-f]{10})(?=")|(?<=#)([a-zA-Z])([0-9a-f]{10})(?=[")])')
+
+
+def stable_svg_ids(svg: bytes) -> bytes:
+    """Number matplotlib's hashed SVG ids (clip paths, markers) in order of first use.
+
+    They hash the clip rectangle's coordinates at full float precision, and constrained layout can differ in
+    the last bits between processes: the drawing is identical to the printed precision, the ids would not be."""
+    names: dict[str, str] = {}
+
+    def number(m: re.Match[str]) -> str:
+        kind, digest = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return names.setdefault(kind + digest, f"{kind}{len(names) + 1}")
+
+    return _HASHED_ID.sub(number, svg.decode()).encode()
+
+
+def freeze_layout(fig: Any) -> bytes:
+    """Lay the figure out once and keep it (otherwise every format saved lays it out again, slow with many axes);
+    returns the PNG of that drawing, so that the raster is not drawn a second time."""
+    from PIL import Image
+
+    fig.set_dpi(PNG_DPI)
     with figure_style():
         fig.canvas.draw()
     fig.set_layout_engine("none")
+    width, height = fig.canvas.get_width_height()
+    buffer = io.BytesIO()
+    Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, "png")
+    return buffer.getvalue()
 
 
 def save(fig: Any, stem: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
@@ -64,9 +89,9 @@ def save(fig: Any, stem: Path, formats: tuple[str, ...] = FORMATS) -> dict[str, 
 
     written = {}
     try:
-        freeze_layout(fig)
+        png = freeze_layout(fig)
         for fmt in formats:
-            data = render(fig, fmt)
+            data = png if fmt == "png" else render(fig, fmt)
             path = Path(f"{stem}.{fmt}")
             atomic_write(path, lambda f, data=data: f.write(data))
             written[fmt] = path

@@ -67,7 +67,36 @@ def _records_shown(tasks: list[TaskResult]) -> list[RunRecord]:
     return [r for t in tasks for r in t.records]
 
 
-def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str | None = None) -> Site:
+def _figure_job(job: tuple[str, PaperResult | TaskResult, Path]) -> list[SiteFigure]:
+    kind, item, folder = job
+    if kind == "paper":
+        assert isinstance(item, PaperResult)
+        return [paper_figure(item, folder)] if item.verdicts else []
+    assert isinstance(item, TaskResult)
+    return task_figures(item, folder)
+
+
+def draw_figures(papers: list[PaperResult], tasks: list[TaskResult], folder: Path,
+                 jobs: int = 1) -> dict[tuple[str, str], list[SiteFigure]]:
+    """Every page's figures, keyed by ("paper" | "task", name); with ``jobs`` > 1 drawn in forked worker
+    processes, largest first (drawing is nearly all of the build's time; each figure's bytes do not depend on
+    which process drew it)."""
+    work = [("paper", p.name, len(p.verdicts), ("paper", p, folder)) for p in papers]
+    work += [("task", t.task.name, len(t.records), ("task", t, folder)) for t in tasks]
+    work.sort(key=lambda w: -w[2])
+    if jobs <= 1:
+        drawn = [_figure_job(w[3]) for w in work]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            drawn = list(pool.map(_figure_job, [w[3] for w in work]))
+    return {(kind, name): figures for (kind, name, _, _), figures in zip(work, drawn, strict=True)}
+
+
+def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str | None = None,
+               jobs: int = 1) -> Site:
     """Build the whole site into ``out`` (replaced); same records and claims give the same bytes."""
     from harness.site.pages import Pages
 
@@ -80,6 +109,7 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
     try:
         figures_dir = tmp / "figures"
         figures_dir.mkdir()
+        figures = draw_figures(papers, tasks, figures_dir, jobs)
         pages = Pages(footer(_records_shown(tasks), as_of), rules)
         task_pages = {t.task.name for t in tasks}
         reports = results / "reproductions"
@@ -91,7 +121,7 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
         write("index.html", pages.index(papers, tasks))
         for paper in papers:
             page_dir = out / "papers"
-            figure = paper_figure(paper, figures_dir) if paper.verdicts else None
+            figure = next(iter(figures[("paper", paper.name)]), None)
             runs = {key: [(arm, r, _link(record_path(results, r.spec), page_dir)) for arm, r in found]
                     for key, found in paper.runs.items()}
             report = reports / f"{paper.name}.md"
@@ -101,7 +131,7 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
         for result in tasks:
             page_dir = out / "tasks"
             links = {r.run_id: _link(record_path(results, r.spec), page_dir) for r in result.records}
-            write(f"tasks/{result.task.name}.html", pages.task(result, task_figures(result, figures_dir), links))
+            write(f"tasks/{result.task.name}.html", pages.task(result, figures[("task", result.task.name)], links))
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -100,5 +100,5 @@ def collect_tasks(results: Path) -> list[TaskResult]:
         task = get_task(name)
         records = current_records(results, task, with_failed=True)
         if records:
-            tasks.append(TaskResult(task, build_leaderboard(task, records), records))
+            tasks.append(TaskResult(task, build_leaderboard(task, records, results=results), records))
     return tasks

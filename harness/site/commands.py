@@ -19,7 +19,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.site.build import build_site
 
     start = time.perf_counter()
-    site = build_site(args.results, args.out or args.results / "site", args.rules, args.as_of)
+    site = build_site(args.results, args.out or args.results / "site", args.rules, args.as_of, args.jobs)
     if args.screenshots:
         from harness.site.browser import take_screenshots
 
@@ -42,7 +42,7 @@ def _task_figure(args: argparse.Namespace):
     if not records:
         raise UserError(f"no finished runs of task {task.name!r} under {args.results}/runs; run it first "
                         f"(`mmrepro run --task {task.name} --model ...`)")
-    board = build_leaderboard(task, records)
+    board = build_leaderboard(task, records, results=args.results)
     if args.kind == "leaderboard":
         from harness.figures.leaderboard import leaderboard_figure
 

@@ -23,11 +23,11 @@ class SiteFigure:
 def place(fig: Any, name: str, title: str, folder: Path, formats: tuple[str, ...] = PRINT_FORMATS) -> SiteFigure:
     """Inline SVG of ``fig`` plus ``folder/<name>.<fmt>`` for each print format; closes the figure."""
     try:
-        freeze_layout(fig)
+        png = freeze_layout(fig)
         svg = inline_svg(render(fig, "svg"), name, title)
         files = {}
         for fmt in formats:
-            data = render(fig, fmt)
+            data = png if fmt == "png" else render(fig, fmt)
             atomic_write(folder / f"{name}.{fmt}", lambda f, data=data: f.write(data))
             files[fmt] = f"{folder.name}/{name}.{fmt}"
     finally:
