@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/mmrepro --jobs 2 leaderboard
+	@# the results site (results/site/index.html) and every paper's verdict counts
+	$(BIN)/mmrepro --quiet --jobs 2 report
 
 test: $(STAMP)
 	$(BIN)/ruff check .

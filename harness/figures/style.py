@@ -8,6 +8,7 @@ no date). Text in SVG stays text (``svg.fonttype = none``): smaller, searchable,
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ def figure_style() -> Iterator[Any]:
     """The Agg backend and the shared rc settings, for drawing and saving; yields ``matplotlib.pyplot``."""
     import matplotlib
 
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every font subset at INFO when a PDF is saved
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
