@@ -66,18 +66,23 @@ def resample_counts(n_items: int, n_resamples: int = N_RESAMPLES, seed: int = BO
 # ---- vectorised metrics: per-item statistics weighted by resample counts -----------------------------------------
 
 def _ratio(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    total = counts.sum(axis=1).astype(np.float64)
-    return (counts @ values.astype(np.float64)) / total
+    """Count-weighted mean of per-item values. 0/1 values go through float32 BLAS (integer sums below 2**24 are
+    exact there); other values through float64."""
+    exact32 = values.dtype == np.bool_ and counts.shape[1] < 1 << 20
+    kind = np.float32 if exact32 else np.float64
+    c = counts.astype(kind, copy=False)
+    return (c @ values.astype(kind)).astype(np.float64) / c.sum(axis=1, dtype=np.float64)
 
 
 def _confusion(counts: np.ndarray, y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """Per-resample confusion counts, shape (B, C, C) indexed [true, predicted]: the resample counts summed over
-    the items of each (true, predicted) cell (items sorted by cell, one ``reduceat``; O(B x n))."""
+    """Per-resample confusion counts, shape (B, C, C) indexed [true, predicted]: resample counts times the items'
+    one-hot (true, predicted) cells, in float32 BLAS (integer sums below 2**24: exact)."""
     cells = y * n_classes + pred
-    order = np.argsort(cells, kind="stable")
-    present, starts = np.unique(cells[order], return_index=True)
+    present, column = np.unique(cells, return_inverse=True)
+    onehot = np.zeros((cells.size, present.size), dtype=np.float32)
+    onehot[np.arange(cells.size), column] = 1.0
     conf = np.zeros((counts.shape[0], n_classes * n_classes))
-    conf[:, present] = np.add.reduceat(counts[:, order], starts, axis=1)
+    conf[:, present] = counts.astype(np.float32, copy=False) @ onehot
     return conf.reshape(-1, n_classes, n_classes)
 
 
@@ -122,7 +127,7 @@ def _f64(a: np.ndarray) -> np.ndarray:
 
 
 VECTORISED: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = {
-    "accuracy": lambda c, y, o: _ratio(c, np.argmax(o, axis=1) == y),
+    "accuracy": lambda c, y, o: _ratio(c, np.argmax(o, axis=1) == np.ravel(y)),
     "macro_f1": _f1("macro"), "weighted_f1": _f1("weighted"),
     "f1_pos": _f1("f1"), "precision_pos": _f1("precision"), "recall_pos": _f1("recall"),
     "MAE": lambda c, y, o: _ratio(c, np.abs(_f64(o) - _f64(y))),

@@ -88,7 +88,7 @@ class ItemScorer:
         key = hashlib.sha256(item.ids.tobytes() + (unit[1].astype(str).tobytes() if unit else b"")).hexdigest()
         if key not in self._counts:
             self._counts[key] = resample_counts(len(item), self.n_resamples, self.seed,
-                                                None if unit is None else unit[1])
+                                                None if unit is None else unit[1]).astype(np.float32)
         return self._counts[key]
 
     def run_replicates(self, record: RunRecord, metric: str) -> tuple[float, np.ndarray, ItemPredictions]:
