@@ -69,8 +69,8 @@ models = ["prior", "linear-early"]
 
 def worktree(commit: str) -> Path:
     if not (BEFORE / "harness").is_dir():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(BEFORE), commit], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--quiet", "--detach", str(BEFORE), commit],
+                       check=True)
     return BEFORE
 
 
