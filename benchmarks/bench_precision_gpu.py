@@ -6,20 +6,21 @@ Models: full per-step tokens (``stride=1``) at about 1M parameters. Each (model,
 epochs through the Trainer; the second (warm) epoch's training time gives the throughput. Goal: bf16/fp32
 throughput >= 2 on a recent GPU.
 
-Run on a GPU:  python benchmarks/bench_precision_gpu.py [--batch-size 32] [--json out.json]
-CPU smoke run: python benchmarks/bench_precision_gpu.py --device cpu --tiny   (keeps the script from rotting;
-its figures say nothing about GPUs)
+Run on a GPU:  python benchmarks/bench_precision_gpu.py [--batch-size 32]   -> benchmarks/results/precision_gpu.json
+CPU smoke run: python benchmarks/bench_precision_gpu.py --smoke  (= --device cpu --tiny; CI runs it to keep the
+script from rotting; its figures say nothing about GPUs)     -> benchmarks/results/precision_gpu_smoke.json
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+from bench_common import environment, write_result
 
 from harness.data.dataset import MultimodalDataset, Split
 from harness.models import get_model, resolve_config
@@ -80,8 +81,11 @@ def main() -> None:
     parser.add_argument("--models", default="fusion-token,mult")
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument("--smoke", action="store_true", help="CPU smoke run: --device cpu --tiny")
+    parser.add_argument("--json", type=Path, help="default: benchmarks/results/precision_gpu[_smoke].json")
     args = parser.parse_args()
+    if args.smoke:
+        args.device, args.tiny = "cpu", True
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         parser.error("no CUDA device here; use --device cpu --tiny for a smoke run")
     t0 = time.perf_counter()
@@ -94,13 +98,18 @@ def main() -> None:
         mem = f", peak {row['cuda_max_allocated_mb']:.0f} MiB" if row["cuda_max_allocated_mb"] else ""
         print(f"{row['model']:<13} {row['precision']:<5} {row['parameters']:>9,} params  "
               f"{row['epoch_s']:8.2f} s/epoch  {row['samples_per_s']:9.1f} samples/s{mem}")
+    ratios = {}
     for m in args.models.split(","):
         by = {r["precision"]: r["samples_per_s"] for r in rows if r["model"] == m}
         if "fp32" in by and "bf16" in by:
-            print(f"{m}: bf16/fp32 throughput = {by['bf16'] / by['fp32']:.2f}  (goal >= 2 on GPU)")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+            ratios[m] = by["bf16"] / by["fp32"]
+            print(f"{m}: bf16/fp32 throughput = {ratios[m]:.2f}  (goal >= 2 on GPU)")
+    name = "precision_gpu_smoke" if args.smoke else ("precision_gpu" if device != "cpu" else "precision_cpu")
+    write_result(name, {
+        "benchmark": "precision", "smoke": args.smoke, "size": "tiny" if args.tiny else "CMU-MOSEI",
+        "rows": rows, "bf16_over_fp32_throughput": ratios,
+        "environment": environment(args.device) | {"mode": "cpu smoke" if args.smoke else args.device},
+    }, args.json)
 
 
 if __name__ == "__main__":
