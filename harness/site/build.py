@@ -145,7 +145,10 @@ def _swap(new: Path, out: Path) -> None:
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
         os.replace(out, old / out.name)
+    for folder, _, files in os.walk(new):  # mkdtemp and atomic writes make them private; a site is for reading
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
     os.replace(new, out)
-    os.chmod(out, 0o755)  # mkdtemp makes it private; a site is for reading
     if old is not None:
         shutil.rmtree(old)
