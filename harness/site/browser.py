@@ -197,5 +197,6 @@ def take_screenshots(site: Any, pages: list[str] | None = None) -> list[Path]:
             path = out / "screenshots" / f"{Path(relative).stem}.png"
             data = loaded.screenshot or b""
             atomic_write(path, lambda f, data=data: f.write(data))
+            path.chmod(0o644)  # as the rest of the site
             written.append(path)
     return written
