@@ -203,3 +203,115 @@ def test_selection_before_any_epoch_has_no_best_and_restores_nothing() -> None:
     selection.on_phase_end(EpochState("train", 0, module, None, {}))  # a phase of 0 epochs
     assert selection.best_epoch is None and selection.best_score is None
     assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
+
+
+# ---- what the Trainer reports, and the precision it computes in ------------------------------------------------
+
+def _sgd_phase(net_data, epochs: int = 2, frozen=()):
+    from harness.train.hooks import Phase, ShuffledBatches, StepOutput
+    from harness.train.optim import sgd_warmup_cosine
+
+    def step(net, batch, ctx):
+        with ctx.autocast():
+            return StepOutput(net(batch).float().pow(2).mean())
+
+    return Phase("p", net_data, step, epochs, ShuffledBatches(2), sgd_warmup_cosine(0.1, 0.0, 0.0, 0), frozen=frozen)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_run_and_fit_report_trainable_parameters_device_precision_and_timing(precision: str) -> None:
+    from harness.metrics.registry import get_metric
+    from harness.train import TrainConfig, Trainer
+
+    net = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    net[0].bias.requires_grad_(False)  # frozen by the caller: not a trainable parameter
+    trainer = Trainer(TrainConfig(epochs=2, precision=precision), _mse(), get_metric("MAE"), 0, device="cpu",
+                      progress=False)
+    info = trainer.run(net, [_sgd_phase(TensorRows(torch.randn(6, 3)))])
+    assert (info.n_parameters, info.device, info.precision) == (6 + 2 + 1, "cpu", precision)
+    assert info.extras["epochs_run"] == 2 and info.extras["world_size"] == 1
+    assert info.extras["train_time_per_epoch_s"] == pytest.approx(np.mean([h["train_time_s"]
+                                                                            for h in info.history]))
+    assert "cuda_max_allocated_mb" not in info.extras  # a CPU run reports no GPU memory
+    data = _Rows(torch.randn(6, 3), torch.randn(6))
+    fitted = trainer.fit(net, data, data, data.y.numpy())
+    assert (fitted.n_parameters, fitted.device, fitted.precision) == (9, "cpu", precision)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_gpu_run_reports_its_peak_memory_in_mib() -> None:
+    from harness.train import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(epochs=1), None, None, 0, device="cuda", progress=False)
+    info = trainer.run(torch.nn.Linear(256, 256), [_sgd_phase(TensorRows(torch.randn(8, 256, device="cuda")), 1)])
+    peak = info.extras["cuda_max_allocated_mb"]
+    assert 0.25 <= peak < 64  # the 256 x 256 float32 weight alone is 0.25 MiB
+
+
+@pytest.mark.parametrize(("precision", "dtype"), [("fp32", torch.float32), ("bf16", torch.bfloat16),
+                                                  ("fp16", torch.float16)])
+def test_the_trainers_autocast_computes_in_the_resolved_precision(precision: str, dtype: torch.dtype) -> None:
+    from harness.train import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(precision=precision), None, None, 0, device="cpu", progress=False)
+    with trainer.autocast():
+        out = torch.nn.functional.linear(torch.ones(2, 2), torch.ones(2, 2))
+    assert out.dtype == dtype
+
+
+def test_fp16_scales_the_loss_so_tiny_gradients_do_not_underflow() -> None:
+    # d(loss)/d(out) = 1e-8 underflows in float16 (smallest subnormal 6e-8) unless the loss is scaled first.
+    from harness.train import TrainConfig, Trainer
+    from harness.train.hooks import Phase, ShuffledBatches, StepOutput
+
+    net = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        net.weight.zero_()
+
+    def step(module, batch, ctx):
+        with ctx.autocast():
+            return StepOutput(1e-8 * module(batch).float().sum())
+
+    sgd = lambda params, total: (torch.optim.SGD(params, lr=1.0), None)  # noqa: E731
+    trainer = Trainer(TrainConfig(precision="fp16", grad_clip=0.0), None, None, 0, device="cpu", progress=False)
+    trainer.run(net, [Phase("tiny", TensorRows(torch.ones(1, 2)), step, 1, ShuffledBatches(1), sgd)])
+    torch.testing.assert_close(net.weight.detach(), torch.full((1, 2), -1e-8), rtol=1e-2, atol=0.0)
+
+
+@pytest.mark.parametrize(("progress", "level", "disabled"), [(False, "INFO", True), (True, "INFO", None),
+                                                              (True, "WARNING", True)])
+def test_the_progress_bar_shows_only_when_asked_and_info_is_logged(monkeypatch, progress, level, disabled) -> None:
+    import logging
+
+    from harness.train import TrainConfig, Trainer
+    from harness.train import trainer as trainer_module
+
+    seen, real = [], trainer_module.tqdm
+
+    def fake_tqdm(iterable, **kwargs):
+        seen.append(kwargs["disable"])
+        return real(iterable, **{**kwargs, "disable": True})
+
+    monkeypatch.setattr(trainer_module, "tqdm", fake_tqdm)
+    monkeypatch.setattr(trainer_module.log, "isEnabledFor", lambda asked: asked >= getattr(logging, level))
+    trainer = Trainer(TrainConfig(epochs=1), None, None, 0, device="cpu", progress=progress)
+    trainer.run(torch.nn.Linear(3, 1), [_sgd_phase(TensorRows(torch.randn(4, 3)), 1)])
+    assert seen == [disabled]
+
+
+def test_fp32_never_skips_a_step_the_way_fp16_loss_scaling_does() -> None:
+    # Only fp16 scales the loss (and skips steps whose gradients overflow); in fp32 an overflow must surface.
+    from harness.train import TrainConfig, Trainer
+    from harness.train.hooks import Phase, ShuffledBatches, StepOutput
+
+    net = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        net.weight.fill_(1.0)
+
+    def step(module, batch, ctx):
+        return StepOutput(module(batch).sum() * 1e30 * 1e30)  # gradient 1e60: inf in float32
+
+    sgd = lambda params, total: (torch.optim.SGD(params, lr=1.0), None)  # noqa: E731
+    trainer = Trainer(TrainConfig(precision="fp32", grad_clip=0.0), None, None, 0, device="cpu", progress=False)
+    trainer.run(net, [Phase("overflow", TensorRows(torch.ones(1, 1)), step, 1, ShuffledBatches(1), sgd)])
+    assert not torch.isfinite(net.weight).any()  # the step was taken, not skipped
