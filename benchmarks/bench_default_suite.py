@@ -36,8 +36,8 @@ def worktree(commit: str) -> Path:
     """A detached worktree of ``commit`` (reused if it exists): the "before" code, importable by PYTHONPATH."""
     path = Path(tempfile.gettempdir()) / f"mmrepro-before-{commit}"
     if not (path / "harness").is_dir():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), commit], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--quiet", "--detach", str(path), commit],
+                       check=True, stdout=subprocess.DEVNULL)
     return path
 
 
