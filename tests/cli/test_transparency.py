@@ -65,8 +65,8 @@ def test_a_task_naming_a_modality_or_split_its_data_lacks_is_refused_when_it_loa
         code, _, err = _run(capsys, "--results", str(tmp_path), "--include-path", str(tasks), "leaderboard",
                             "--task", "typo-task-a")
         assert code == 2 and "typo-task-a.toml" in err
-        assert "modality 'gyr' is not in dataset 'my_typo_a' (valid: accel, gyro)" in err
-        assert "select split 'val' is not in dataset 'my_typo_a' (valid: train, valid, test)" in err
+        assert "modality 'gyr' is not in dataset 'my_typo_a' (it has accel, gyro)" in err
+        assert "select split 'val' is not in dataset 'my_typo_a' (it has train, valid, test)" in err
         with pytest.raises(UserError, match="modality 'gyr'"):
             get_task("typo-task-a")
         code, out, _ = _run(capsys, "--include-path", str(tasks), "tasks")  # the listing still shows the others
