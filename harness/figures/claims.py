@@ -1,10 +1,11 @@
-"""Claims figure: per claim, the claimed value (or direction) beside what we achieved with its 95 % CI.
+"""Claims figure: per claim, the claimed value (or direction) beside what we achieved with its 95 % interval.
 
 Claims are drawn on one axis per (kind, metric, unit), since a percentage and a correlation cannot share a scale;
 each claim is one row named by its key, with its verdict on the right. Rows: the claimed value (diamond; its
-tolerance as a bar), third parties' reports (squares), and our mean with the 95 % Student-t CI over seeds
-(relative claims: the paired CI of a - b), coloured by verdict; where the rules compare another value (best seed,
-median, one run) it is marked with a cross. A claim without runs shows only what was claimed.
+tolerance as a bar), third parties' reports (squares), and our mean with the verdict's 95 % interval (over seeds,
+or test items x seeds under rules v3 where predictions were kept; relative claims: paired, of a - b), coloured by
+verdict; where the rules compare another value (best seed, median, one run) it is marked with a cross. A claim
+without runs shows only what was claimed.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _legend(fig: Any) -> None:
                Line2D([], [], marker=">", ls="", color=CLAIMED, ms=5, label="claimed direction (a − b vs 0)"),
                Line2D([], [], marker="s", ls="", mfc="none", mec=OTHERS, ms=4, label="reported by others"),
                Line2D([], [], marker="o", ls="-", color=VERDICT_COLOURS["good"], ms=4.5,
-                      label="achieved mean, 95% CI (colour: verdict)"),
+                      label="achieved mean, 95% interval (colour: verdict)"),
                Line2D([], [], marker="x", ls="", color="#24292f", ms=6, label="value the rule compares")]
     fig.legend(handles=handles, loc="outside lower left", ncols=3, frameon=False, fontsize=6.5)
 

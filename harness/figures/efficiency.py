@@ -49,6 +49,6 @@ def efficiency_figure(board: Leaderboard) -> Any:
         key_lines += [f"{FLOOR} (chance floor, not drawn): {r[f'{metric}.mean']:.4f}" for r in floor]
         axes[2].axis("off")
         axes[2].text(0, 1, "\n".join(key_lines), va="top", ha="left", fontsize=6, transform=axes[2].transAxes)
-        fig.suptitle(f"{board.task.display_name} v{board.task.version}: {metric} against cost (mean, 95% CI; "
+        fig.suptitle(f"{board.task.display_name} v{board.task.version}: {metric} against cost (mean, 95% interval; "
                      "points numbered by leaderboard rank)", x=0.01, ha="left", fontsize=9)
     return fig

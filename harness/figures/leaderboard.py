@@ -1,4 +1,4 @@
-"""Leaderboard figure: each model's mean primary metric with its 95 % Student-t CI, and every seed as a point."""
+"""Leaderboard figure: each model's mean primary metric with the leaderboard's 95 % interval, every seed a point."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def _link(target: Path, page_dir: Path) -> str:
 def paper_figure(paper: PaperResult, folder: Path) -> SiteFigure:
     from harness.figures.claims import claims_figure
 
-    title = f"{paper.name}: claimed vs achieved (95% CI), verdict rules v{paper.verdicts[0].rules_version}"
+    title = f"{paper.name}: claimed vs achieved (95% interval), verdict rules v{paper.verdicts[0].rules_version}"
     return place(claims_figure(paper.verdicts, title), f"paper-{paper.name}-claims", title, folder)
 
 
@@ -53,7 +53,7 @@ def task_figures(result: TaskResult, folder: Path) -> list[SiteFigure]:
     if result.board.frame.empty:
         return figures
     figures.append(place(leaderboard_figure(result.board, result.ok_records), f"task-{name}-leaderboard",
-                         f"{name}: leaderboard, mean with 95% CI and every seed", folder))
+                         f"{name}: leaderboard, mean with 95% interval and every seed", folder))
     figures.append(place(efficiency_figure(result.board), f"task-{name}-efficiency",
                          f"{name}: primary metric against parameters and training time", folder))
     robust = robustness_figure(result.task, result.ok_records)

@@ -66,7 +66,7 @@ def _paper_figure(args: argparse.Namespace):
 
     ledger = Ledger(args.results)
     verdicts = [ledger.judge(c, args.rules) for c in REPRODUCTIONS.get(args.paper).claims()]
-    return claims_figure(verdicts, f"{args.paper}: claimed vs achieved (95% CI), verdict rules {args.rules}")
+    return claims_figure(verdicts, f"{args.paper}: claimed vs achieved (95% interval), verdict rules {args.rules}")
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
