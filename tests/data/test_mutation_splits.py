@@ -189,3 +189,15 @@ def test_a_repeated_turn_within_a_dialogue_is_refused_with_the_count() -> None:
     with pytest.raises(DataError, match=r"^toy/train: 1 \(dialogue, turn\) pairs repeat; a turn index must be "
                                         r"unique within its dialogue$"):
         MultimodalDataset("toy", {"train": _split(groups=groups)})
+
+
+def test_repeated_item_ids_are_refused_with_their_count_and_an_example() -> None:
+    split = _split(n=5, ids=np.array(["a", "b", "b", "c", "c"]))
+    with pytest.raises(DataError, match=r"^toy/train: 2 item id\(s\) repeat \(e\.g\. 'b'\); each item needs its own "
+                                        r"id, or per-item predictions and leakage checks mix items up$"):
+        MultimodalDataset("toy", {"train": split})
+
+
+def test_ids_and_labels_of_different_lengths_are_refused() -> None:
+    with pytest.raises(DataError, match=r"^toy/train: 2 ids but 3 labels; they must match one to one$"):
+        MultimodalDataset("toy", {"train": _split(ids=np.arange(2))})

@@ -115,3 +115,30 @@ def test_combined_interval_refuses_values_that_do_not_match_the_seeds() -> None:
 
     with pytest.raises(ValueError, match=r"^values must give one value per seed \(2\), got shape \(3,\)$"):
         combined_interval(_reps(2), np.array([0.1, 0.2, 0.3]))
+
+
+def test_resampled_confusion_counts_weight_each_item_by_its_draws() -> None:
+    from harness.metrics.bootstrap import _confusion
+
+    counts = np.array([[1, 2, 0, 1], [0, 0, 3, 1]])
+    y, pred = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 1])
+    conf = _confusion(counts, y, pred, 2)  # [resample, true, predicted]
+    assert conf.tolist() == [[[1, 1], [0, 2]], [[0, 1], [3, 0]]]
+
+
+@pytest.mark.parametrize("name", ["accuracy", "macro_f1", "weighted_f1", "f1_pos", "precision_pos", "recall_pos"])
+def test_the_vectorised_replicates_are_used_when_they_are_exact(monkeypatch, name: str) -> None:
+    # The fallback (one metric call per resample) gives the same numbers 100x slower: a vectorised form that
+    # silently disagrees with the metric would only show as time. It must be exact, hence used, here.
+    from harness.metrics import bootstrap
+
+    def no_fallback(*args):
+        raise AssertionError(f"{name}: the vectorised form disagreed with the metric and was not used")
+
+    monkeypatch.setattr(bootstrap, "_by_function", no_fallback)
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 30)
+    scores = rng.normal(size=(30, 2)) + np.eye(2)[y]
+    counts = bootstrap.resample_counts(30, 20, seed=2)
+    reps = bootstrap.metric_replicates(name, y, scores, counts)
+    assert reps.shape == (20,) and np.isfinite(reps).all()

@@ -37,3 +37,21 @@ def test_plain_config_turns_tuples_into_lists() -> None:
         name: str = "x"
 
     assert plain_config(Config()) == {"sizes": [1, 2], "name": "x"}
+
+
+def test_make_spec_keeps_the_fold_it_is_given() -> None:
+    from harness.models import get_model
+    from harness.runs.spec import make_spec
+    from harness.tasks import get_task
+
+    task, model = get_task("breast-cancer-views"), get_model("linear-early")
+    assert make_spec(task, model, 0, "f" * 16, fold=2).fold == 2
+    assert make_spec(task, model, 0, "f" * 16).fold is None
+
+
+def test_plain_config_writes_a_set_valued_setting_as_a_list() -> None:
+    @dataclasses.dataclass
+    class Config:
+        tags: frozenset = frozenset({"a"})
+
+    assert plain_config(Config()) == {"tags": ["a"]}
