@@ -291,7 +291,7 @@ def _resolve_deferred() -> None:
     if modules and not os.environ.get("MMREPRO_EAGER_PLUGINS"):
         path = _cache_root() / f"{_index_key(modules)}.json"
         index = _read_index(path, modules)
-        if index is None:
+        if index is None and _writable(path.parent):  # else a build per process would cost more than it saves
             index = _build_index(path, modules)
     _resolved = True
     if index is None:
@@ -310,6 +310,14 @@ def _read_index(path: Path, modules: list[str]) -> dict[str, dict] | None:
     except (OSError, ValueError):
         return None
     return index if isinstance(index, dict) and all(isinstance(index.get(m), dict) for m in modules) else None
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 def _build_index(path: Path, modules: list[str]) -> dict[str, dict] | None:

@@ -116,3 +116,16 @@ def test_the_index_records_a_deferred_modules_registrations_and_follows_its_sour
         assert discovery._index_key(["lazyplug_a.models"]) != key  # a changed plug-in file rebuilds the index
     finally:
         sys.path.remove(str(tmp_path))
+
+
+def test_without_a_writable_cache_the_plugins_are_imported_at_once(tmp_path: Path) -> None:
+    """No index can be kept: building one in every process would cost more than importing the plug-ins."""
+    env = dict(os.environ, MMREPRO_CACHE=str(tmp_path / "cache"))
+    result = _imported_after("""
+        from harness import discovery
+        discovery._writable = lambda folder: False  # as on a read-only file system
+        from harness.cli import main
+        assert main(["models"]) == 0
+    """, env)
+    assert "fusion-token" in result["out"] and "torch" in result["heavy"]
+    assert not list((tmp_path / "cache").rglob("*.json"))
