@@ -142,3 +142,57 @@ def test_the_vectorised_replicates_are_used_when_they_are_exact(monkeypatch, nam
     counts = bootstrap.resample_counts(30, 20, seed=2)
     reps = bootstrap.metric_replicates(name, y, scores, counts)
     assert reps.shape == (20,) and np.isfinite(reps).all()
+
+
+def _exact_replicates(name: str, y: np.ndarray, out: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    from harness.metrics.registry import get_metric
+
+    items = np.arange(len(y))
+    return np.array([get_metric(name).fn(y[np.repeat(items, row)], out[np.repeat(items, row)]) for row in counts])
+
+
+@pytest.mark.parametrize("name", ["macro_f1", "weighted_f1", "accuracy"])
+def test_vectorised_f1_is_exact_on_resamples_that_miss_a_class(monkeypatch, name: str) -> None:
+    from harness.metrics import bootstrap
+
+    monkeypatch.setattr(bootstrap, "_by_function", lambda *a: pytest.fail("fell back to the metric function"))
+    y = np.array([0, 0, 0, 1, 1, 1, 2, 0, 1, 0])  # class 2 has one item: many resamples miss it
+    scores = np.eye(3)[np.array([0, 1, 0, 1, 1, 0, 2, 0, 2, 0])]
+    counts = bootstrap.resample_counts(10, 50, seed=4)
+    assert (counts[:, 6] == 0).any() and (counts[:, 6] > 0).any()
+    np.testing.assert_allclose(bootstrap.metric_replicates(name, y, scores, counts),
+                               _exact_replicates(name, y, scores, counts), rtol=1e-12)
+
+
+def test_a_metric_without_a_vectorised_form_is_recomputed_on_every_resample() -> None:
+    from harness.metrics import bootstrap
+
+    rng = np.random.default_rng(2)
+    y = rng.normal(size=12)
+    out = y + rng.normal(scale=0.5, size=12)
+    counts = bootstrap.resample_counts(12, 15, seed=1)
+    np.testing.assert_allclose(bootstrap.metric_replicates("Corr", y, out, counts),
+                               _exact_replicates("Corr", y, out, counts), rtol=1e-12)
+
+
+def test_a_vectorised_form_that_disagrees_with_the_metric_is_not_used(monkeypatch) -> None:
+    from harness.metrics import bootstrap
+
+    monkeypatch.setitem(bootstrap.VECTORISED, "MAE", lambda c, y, o: bootstrap._ratio(c, np.abs(o - y)) + 0.5)
+    y, out = np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.5, 1.0, 2.5, 2.0])
+    counts = bootstrap.resample_counts(4, 10, seed=0)
+    np.testing.assert_allclose(bootstrap.metric_replicates("MAE", y, out, counts),
+                               _exact_replicates("MAE", y, out, counts), rtol=1e-12)
+
+
+def test_resample_counts_bounds_and_refusals() -> None:
+    from harness.metrics.bootstrap import resample_counts
+
+    assert resample_counts(1, 1).tolist() == [[1]]  # one item, one resample: the smallest valid case
+    counts = resample_counts(3, 300, seed=0)
+    assert (counts.sum(axis=1) == 3).all() and (counts.sum(axis=0) > 0).all()  # every item can be drawn
+    for n, b in ((0, 5), (5, 0)):
+        with pytest.raises(ValueError, match=rf"^need at least one item and one resample, got {n} and {b}$"):
+            resample_counts(n, b)
+    with pytest.raises(ValueError, match=r"^groups must give one id per item \(3\), got shape \(2,\)$"):
+        resample_counts(3, 5, groups=np.array([0, 1]))
