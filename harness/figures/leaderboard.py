@@ -52,6 +52,6 @@ def leaderboard_figure(board: Leaderboard, records: list[RunRecord]) -> Any:
         ax.set_xlabel(metric_label(board))
         ax.set_title(f"{board.task.display_name} v{board.task.version}: leaderboard", loc="left")
         if n:
-            ax.legend(loc="lower right" if board.task.higher_is_better else "lower left", frameon=False)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # never over a row
         ax.grid(axis="y", visible=False)
     return fig
