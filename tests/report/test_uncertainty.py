@@ -95,3 +95,17 @@ def test_compare_without_predictions_says_the_item_test_is_not_available(results
     item = comparison.table[comparison.table["method"] == ITEM_TEST].iloc[0]
     assert "no per-item predictions" in item["note"]
     assert "undetermined" in comparison.verdict
+
+
+def test_the_cli_names_a_damaged_predictions_file_and_exits_2(results: Path, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from harness.cli import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    damaged = next((copy / "runs" / TASK.name / "linear-late").glob("*.pred.npz"))
+    damaged.write_bytes(b"not a zip")
+    assert main(["--results", str(copy), "compare", "--task", TASK.name, "linear-early", "linear-late"]) == 2
+    err = capsys.readouterr().err
+    assert f"{damaged}: predictions unreadable" in err and "--force" in err and "Traceback" not in err
