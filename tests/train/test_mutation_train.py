@@ -5,6 +5,7 @@ Each test kills mutmut survivors of harness.train: optimiser factories, samplers
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -315,3 +316,56 @@ def test_fp32_never_skips_a_step_the_way_fp16_loss_scaling_does() -> None:
     trainer = Trainer(TrainConfig(precision="fp32", grad_clip=0.0), None, None, 0, device="cpu", progress=False)
     trainer.run(net, [Phase("overflow", TensorRows(torch.ones(1, 1)), step, 1, ShuffledBatches(1), sgd)])
     assert not torch.isfinite(net.weight).any()  # the step was taken, not skipped
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.seen = []
+
+    def on_epoch_end(self, state) -> None:
+        self.seen.append(("epoch", state.phase, state.epoch, isinstance(state.optimiser.param_groups[0]["lr"], float)))
+
+    def on_phase_end(self, state) -> None:
+        self.seen.append(("end", state.phase, state.epoch, state.module is not None and state.optimiser is not None))
+
+
+def test_callbacks_see_the_phase_epoch_module_and_optimiser_even_for_a_phase_of_zero_epochs() -> None:
+    from harness.train import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(), None, None, 0, device="cpu", progress=False)
+    recorder = _Recorder()
+    phase = _sgd_phase(TensorRows(torch.randn(4, 3)), epochs=0)
+    trainer.run(torch.nn.Linear(3, 1), [dataclasses.replace(phase, callbacks=(recorder,))])
+    assert recorder.seen == [("end", "p", 0, True)]
+    recorder = _Recorder()
+    info = trainer.run(torch.nn.Linear(3, 1), [dataclasses.replace(_sgd_phase(TensorRows(torch.randn(4, 3)), 1),
+                                                                   callbacks=(recorder,))])
+    assert recorder.seen == [("epoch", "p", 1, True), ("end", "p", 1, True)]
+    row = info.history[0]
+    assert 0 <= row["train_time_s"] <= row["epoch_time_s"] < 600
+
+
+def test_a_parameter_without_a_gradient_in_a_step_is_left_alone_by_adamw() -> None:
+    # zero_grad(set_to_none=True): a parameter the step does not reach has no gradient, so AdamW skips it (no
+    # weight decay, no momentum drift); zeroed gradients instead would keep moving it.
+    from harness.train import TrainConfig, Trainer
+    from harness.train.hooks import Phase, ShuffledBatches, StepOutput
+
+    net = torch.nn.ModuleDict({"a": torch.nn.Linear(1, 1), "b": torch.nn.Linear(1, 1)})
+    after_first = {}
+
+    def step(module, batch, ctx):
+        out = module["a"](batch).sum()
+        return StepOutput(out + module["b"](batch).sum() if ctx.epoch == 1 else out)
+
+    class Snapshot:
+        def on_epoch_end(self, state):
+            after_first.setdefault("b", net["b"].weight.detach().clone())
+
+        def on_phase_end(self, state):
+            pass
+
+    trainer = Trainer(TrainConfig(grad_clip=0.0), None, None, 0, device="cpu", progress=False)
+    trainer.run(net, [Phase("p", TensorRows(torch.ones(2, 1)), step, 2, ShuffledBatches(2), adamw(0.1, 0.5),
+                            callbacks=(Snapshot(),))])
+    assert torch.equal(net["b"].weight.detach(), after_first["b"])
