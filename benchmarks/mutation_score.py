@@ -90,6 +90,8 @@ EQUIVALENT: dict[str, str] = {
     "harness.metrics.statistics.x_paired_t_test__mutmut_43": _NAN,
     "harness.metrics.statistics.x_sample_std__mutmut_7": _NAN,
     "harness.metrics.bootstrap.x__by_function__mutmut_20": "None stored in a float array is nan",
+    "harness.metrics.registry.xǁUnknownMetricErrorǁ__init____mutmut_10": "n=3 is difflib's default",
+    "harness.metrics.registry.xǁUnknownMetricErrorǁ__init____mutmut_11": "cutoff=0.6 is difflib's default",
     "harness.metrics.bootstrap.x__ratio__mutmut_2": "astype(None) is astype(float64)",
     "harness.metrics.bootstrap.x__ratio__mutmut_6": "astype(None) is astype(float64)",
     "harness.metrics.bootstrap.x__f64__mutmut_1": "astype(None) is astype(float64)",
@@ -150,6 +152,8 @@ UNREACHABLE: dict[str, str] = {
                                        "its function is called, never at import. The functions it returns are "
                                        "checked against the metric functions by tests/metrics/test_bootstrap.py",
     "harness.metrics.bootstrap.x__recall_at": "factory called once at import (VECTORISED), as _f1",
+    **{f"harness.metrics.registry.x_{f}": "factory called once at import (the METRICS table), as bootstrap._f1; "
+       "tests/metrics test the functions it built" for f in ("_from_scores", "_recall_at", "_class_retrieval")},
 }
 
 
