@@ -91,7 +91,8 @@ def task_names(results: Path) -> list[str]:
 
 
 def collect_tasks(results: Path) -> list[TaskResult]:
-    """Each task with records: its leaderboard over the current records (``current_records``), failed listed."""
+    """Each task with a folder of records: its leaderboard over the current records (``current_records``), failed
+    listed; a task whose records are all stale keeps its page, which says it has no finished runs."""
     from harness.runs.store import current_records
     from harness.tasks import get_task
 
@@ -99,6 +100,5 @@ def collect_tasks(results: Path) -> list[TaskResult]:
     for name in task_names(results):
         task = get_task(name)
         records = current_records(results, task, with_failed=True)
-        if records:
-            tasks.append(TaskResult(task, build_leaderboard(task, records, results=results), records))
+        tasks.append(TaskResult(task, build_leaderboard(task, records, results=results), records))
     return tasks

@@ -1,8 +1,10 @@
 """Run records written straight to a results folder (no training), for the site, figure and export tests: a few
-models of ``digits-views`` with robustness scores and one failed run, and every E-SSL claim's arms on its task."""
+models of ``digits-views`` with robustness scores and one failed run, every E-SSL claim's arms on its task, and a
+stale record of ``synth-msa`` (an older task definition: never shown)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +55,9 @@ def write_results(results: Path) -> list[RunRecord]:
                 if record.run_id not in seen:
                     seen.add(record.run_id)
                     records.append(record)
+    stale = _record("synth-msa", "prior", 0, 1.0)  # a task whose only record is of an older definition
+    spec = dataclasses.replace(stale.spec, task_hash="0" * 12)
+    records.append(dataclasses.replace(stale, spec=spec, run_id=spec.run_id))
     for record in records:
         write_record(record_path(results, record.spec), record, None)
     return records

@@ -25,7 +25,8 @@ def test_every_paper_and_task_with_records_has_a_page(built_site) -> None:
     out = built_site.out
     assert (out / "index.html").is_file()
     assert sorted(p.stem for p in (out / "papers").glob("*.html")) == sorted(REPRODUCTIONS.names())
-    assert sorted(p.stem for p in (out / "tasks").glob("*.html")) == ["digits-ssl", "digits-views"]
+    assert sorted(p.stem for p in (out / "tasks").glob("*.html")) == ["digits-ssl", "digits-views", "synth-msa"]
+    assert "No finished runs of the current task definition" in (out / "tasks" / "synth-msa.html").read_text()
     index = (out / "index.html").read_text()
     for name in REPRODUCTIONS.names():
         assert f'href="papers/{name}.html"' in index
