@@ -8,6 +8,9 @@ differ from the model's defaults.
 from __future__ import annotations
 
 import dataclasses
+import re
+
+import pytest
 
 from harness.runs.spec import RunSpec, plain_config
 
@@ -55,3 +58,90 @@ def test_plain_config_writes_a_set_valued_setting_as_a_list() -> None:
         tags: frozenset = frozenset({"a"})
 
     assert plain_config(Config()) == {"tags": ["a"]}
+
+
+# ---- the store: where records go, how they are found, what a refusal says -------------------------------------
+
+def _stored(root, task: str, seed: int = 0):
+    from harness.runs.record import SCHEMA_VERSION, RunRecord
+    from harness.runs.store import record_path, write_record
+
+    spec = dataclasses.replace(BASE, task=task, seed=seed)
+    record = RunRecord(
+        schema_version=SCHEMA_VERSION, run_id=spec.run_id, spec=spec, status="ok", reason=None, task_display=task,
+        synthetic=False, primary_metric="accuracy", report_split="test", select_split="valid",
+        started="2026-12-01T00:00:00+00:00", finished="2026-12-01T00:00:01+00:00", wall_time_s=1.0,
+        peak_rss_mb=1.0, provenance={}, metrics={"test": {"accuracy": 0.5}}, n_parameters=0, fit_time_s=1.0)
+    path = record_path(root, spec)
+    write_record(path, record, None)
+    return path, record
+
+
+def test_iter_records_of_a_task_reads_only_that_tasks_folder_and_names_what_it_skips(tmp_path, caplog) -> None:
+    import logging
+
+    from harness.runs.store import iter_records
+
+    mine, _ = _stored(tmp_path, "breast-cancer-views")
+    other, _ = _stored(tmp_path, "digits-views")
+    broken = other.with_name("0" * 16 + ".json")
+    broken.write_text("{ truncated")
+    with caplog.at_level(logging.WARNING, logger="harness.runs.store"):
+        assert [p for p, _ in iter_records(tmp_path, "breast-cancer-views")] == [mine]
+    assert not caplog.records  # the other task's broken record is not even read
+    with caplog.at_level(logging.WARNING, logger="harness.runs.store"):
+        assert sorted(p for p, _ in iter_records(tmp_path)) == sorted([mine, other])
+    assert [r.getMessage().startswith(f"skipped run record {broken}: ") for r in caplog.records] == [True]
+
+
+def test_find_record_refusals_say_how_to_list_runs(tmp_path) -> None:
+    from harness.errors import UserError
+    from harness.runs.store import find_record
+
+    path, record = _stored(tmp_path, "breast-cancer-views")
+    _stored(tmp_path, "breast-cancer-views", seed=1)
+    assert find_record(tmp_path, record.run_id[:8]) == (path, record)
+    with pytest.raises(UserError, match=r"^run id 'x\*' is not a run id \(hexadecimal, as `mmrepro leaderboard` "
+                                        r"lists them\)$"):
+        find_record(tmp_path, "x*")
+    tail = r" under .*/runs; list them with `mmrepro leaderboard` or `ls results/runs/\*/\*`$"
+    with pytest.raises(UserError, match=r"^no run with id starting 'fff'" + tail):
+        find_record(tmp_path, "fff")
+    with pytest.raises(UserError, match=r"^2 runs with id starting ''" + tail):
+        find_record(tmp_path, "")
+
+
+def test_an_unreadable_record_is_refused_naming_its_path(tmp_path) -> None:
+    from harness.runs.record import RecordError
+    from harness.runs.store import read_record
+
+    folder = tmp_path / ("a" * 16 + ".json")
+    folder.mkdir()  # a folder where a record file should be
+    with pytest.raises(RecordError, match=rf"{re.escape(str(folder))}.*unreadable \(") as info:
+        read_record(folder)
+    assert str(folder) in str(info.value)
+
+
+def test_predictions_given_for_a_record_that_names_none_are_refused(tmp_path) -> None:
+    from harness.runs.store import record_path, write_record
+
+    _, record = _stored(tmp_path, "breast-cancer-views")
+    with pytest.raises(ValueError, match=rf"^run {record.run_id}: its record names predictions None, but predictions "
+                                         r"were given$"):
+        write_record(record_path(tmp_path, record.spec), record, object())
+
+
+def test_check_writable_makes_the_runs_folder_and_leaves_nothing_behind(tmp_path) -> None:
+    from harness.errors import UserError
+    from harness.runs.store import check_writable
+
+    results = tmp_path / "deep" / "results"
+    check_writable(results)
+    check_writable(results)  # again: the folder exists
+    assert (results / "runs").is_dir() and list((results / "runs").iterdir()) == []
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    refusal = (rf"^--results {re.escape(str(blocker))}: cannot write run records there \(.+\); nothing was run\. "
+               r"Give a writable folder$")
+    with pytest.raises(UserError, match=refusal):
+        check_writable(blocker)
