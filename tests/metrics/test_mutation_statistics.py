@@ -196,3 +196,26 @@ def test_resample_counts_bounds_and_refusals() -> None:
             resample_counts(n, b)
     with pytest.raises(ValueError, match=r"^groups must give one id per item \(3\), got shape \(2,\)$"):
         resample_counts(3, 5, groups=np.array([0, 1]))
+
+
+def test_seed_statistics_refuse_a_missing_value_naming_values() -> None:
+    for fn in (st.sample_std, st.t_interval, st.summarize):
+        with pytest.raises(ValueError, match=r"^values contains nan or inf$"):
+            fn([0.5, None, 0.7])
+
+
+def test_bootstrap_refuses_a_metric_undefined_on_resamples_and_counts_them() -> None:
+    with pytest.raises(ValueError, match=r"^the metric was nan or inf on 5 of 5 bootstrap resamples; the test set is "
+                                         r"too small or too degenerate for this metric to be bootstrapped$"):
+        st.bootstrap_ci(lambda t, o: float("nan"), np.arange(4), np.arange(4), n_resamples=5)
+
+
+@pytest.mark.parametrize("n_resamples", [1, 7])
+def test_replicates_come_one_per_resample(n_resamples: int) -> None:
+    reps = st._replicates(lambda t, o: float(np.mean(o)), np.arange(5), (np.arange(5.0),), n_resamples, 0)
+    assert reps.shape == (n_resamples, 1)
+
+
+def test_resample_blocks_add_up_to_the_number_of_resamples_for_large_test_sets() -> None:
+    n = st._INDEX_BLOCK_ENTRIES // 2  # two resamples per block of indices
+    assert sum(1 for _ in st._resample_indices(n, 3, 0)) == 3
