@@ -56,12 +56,13 @@ OURS = {
     # no residual/feed-forward/embedding dropout, ours is off too (MMSA keeps text/attention/output dropout).
     "mult": {"d_model": "30", "n_heads": "6", "cross_layers": "4", "self_layers": "3", "ff_mult": "4",
              "stride": "1", "dropout": "0.0", "lr": "0.0005", "weight_decay": "0.001"},
-    # TFN: MMSA text LSTM 128 -> 128, audio/vision subnets 16/128, post-fusion 16, dropout 0.4, lr 0.005.
+    # TFN: MMSA text LSTM 128 -> 128, audio/vision subnets 16/128, post-fusion 16, dropout 0.4, lr 0.005; MMSA's
+    # TFN and LMF trainers do not clip gradients, so ours does not either (grad_clip=0).
     "tfn": {"encoder": "lstm:text", "hidden": "128", "tensor_dim": "65", "max_tensor_size": "300000",
-            "post_hidden": "16", "dropout": "0.4", "lr": "0.005", "weight_decay": "0.0"},
+            "post_hidden": "16", "dropout": "0.4", "lr": "0.005", "weight_decay": "0.0", "grad_clip": "0"},
     # LMF: MMSA hidden 128/16/128, rank 4, dropout 0.2, lr 0.001, weight decay 0.001.
     "lmf": {"encoder": "lstm:text", "hidden": "128", "rank": "4", "fusion_dim": "16", "dropout": "0.2",
-            "lr": "0.001", "weight_decay": "0.001"},
+            "lr": "0.001", "weight_decay": "0.001", "grad_clip": "0"},
 }
 MMSA_NAMES = {"mult": "MULT", "tfn": "TFN", "lmf": "LMF"}
 # MMSA's MOSEI batch sizes, except mult: MMSA's 4 would time per-step overhead only; 32 is the batch of the
@@ -221,7 +222,7 @@ def main() -> None:
             if have_mmsa:
                 summary["ratio_wall"] = summary["mmsa"]["wall_s"]["median"] / summary["ours"]["wall_s"]["median"]
                 summary["ratio_cpu"] = summary["mmsa"]["cpu_s"]["median"] / summary["ours"]["cpu_s"]["median"]
-            summary["batch_size"] = batch
+            summary["batch_size"], summary["ours_config"] = batch, OURS[name]
             results[name] = summary
     print(f"{args.device}, {args.threads} thread(s), torch {torch.__version__}; synth-msa in MMSA's pickle layout; "
           f"load average {os.getloadavg()[0]:.1f}")
