@@ -67,8 +67,11 @@ def _records_shown(tasks: list[TaskResult]) -> list[RunRecord]:
     return [r for t in tasks for r in t.records]
 
 
-def _figure_job(job: tuple[str, PaperResult | TaskResult, Path]) -> list[SiteFigure]:
-    kind, item, folder = job
+_WORK: list[tuple[str, PaperResult | TaskResult, Path]] = []  # set before forking: workers get an index, not a copy
+
+
+def _figure_job(job: tuple[str, PaperResult | TaskResult, Path] | int) -> list[SiteFigure]:
+    kind, item, folder = _WORK[job] if isinstance(job, int) else job
     if kind == "paper":
         assert isinstance(item, PaperResult)
         return [paper_figure(item, folder)] if item.verdicts else []
@@ -90,8 +93,12 @@ def draw_figures(papers: list[PaperResult], tasks: list[TaskResult], folder: Pat
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            drawn = list(pool.map(_figure_job, [w[3] for w in work]))
+        _WORK[:] = [w[3] for w in work]  # inherited by the forked workers: the records are not pickled per job
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                drawn = list(pool.map(_figure_job, range(len(work))))
+        finally:
+            _WORK.clear()
     return {(kind, name): figures for (kind, name, _, _), figures in zip(work, drawn, strict=True)}
 
 
