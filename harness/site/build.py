@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.claims.ledger import Ledger
 from harness.claims.verdict import DEFAULT_RULES
+from harness.errors import UserError
 from harness.runs.record import RunRecord
 from harness.runs.store import record_path, write_text_atomic
 from harness.site.collect import PaperResult, TaskResult, collect_papers, collect_tasks
@@ -108,6 +109,7 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
     from harness.site.pages import Pages
 
     results, out = Path(results), Path(out)
+    check_replaceable(out)
     ledger = Ledger(results)
     papers, tasks = collect_papers(ledger, rules), collect_tasks(results)
     site = Site(out, papers, tasks)
@@ -139,11 +141,23 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
             page_dir = out / "tasks"
             links = {r.run_id: _link(record_path(results, r.spec), page_dir) for r in result.records}
             write(f"tasks/{result.task.name}.html", pages.task(result, figures[("task", result.task.name)], links))
+        write_text_atomic(tmp / MARKER, "A site written by `mmrepro report`, which replaces this folder whole.\n")
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return site
+
+
+MARKER = ".mmrepro-site"
+
+
+def check_replaceable(out: Path) -> None:
+    """The site folder is replaced whole, so it must be new, empty, or a site this command wrote (its marker file):
+    ``--out ~`` must not delete a home folder."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file())):
+        raise UserError(f"--out {out}: not a site written by mmrepro report (no {MARKER}), and the site folder is "
+                        "replaced whole; give a new or empty folder")
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -90,6 +90,7 @@ def test_report_command_rebuilds_the_same_bytes_in_workers(built_site, site_resu
     out = site_results.parent / "site-again"
     (out / "tasks").mkdir(parents=True)
     (out / "tasks" / "gone.html").write_text("a task whose records were removed")
+    (out / ".mmrepro-site").write_text("an earlier site")
     assert main(["-q", "-j", "2", "--results", str(site_results), "report", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert f"site: {(out / 'index.html').resolve()}" in printed
@@ -99,3 +100,20 @@ def test_report_command_rebuilds_the_same_bytes_in_workers(built_site, site_resu
     assert sorted(first) == sorted(second)
     assert [str(k) for k in first if first[k] != second[k]] == []
     assert not list(out.parent.glob(".site*")), "temporary folders left behind"
+
+
+
+def test_report_refuses_to_replace_a_folder_it_did_not_write(site_results: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.site.build import MARKER, check_replaceable
+
+    home = tmp_path / "home"
+    home.mkdir()
+    check_replaceable(home)  # empty: fine
+    check_replaceable(tmp_path / "new")
+    (home / "notes.txt").write_text("mine")
+    assert main(["-q", "--results", str(site_results), "report", "--out", str(home)]) == 2
+    assert "not a site written by mmrepro report" in capsys.readouterr().err
+    assert (home / "notes.txt").read_text() == "mine"
+    (home / MARKER).write_text("")
+    check_replaceable(home)  # an earlier site: replaced
