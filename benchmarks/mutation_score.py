@@ -113,6 +113,8 @@ EQUIVALENT: dict[str, str] = {
                                                               "rng.integers(0, units)",
     "harness.metrics.bootstrap.x__per_class_f1__mutmut_30": "true + predicted = 1 means tp = 0: F1 is 0 either way",
     "harness.metrics.bootstrap.x__confusion__mutmut_16": "numpy reads any negative reshape size as the unknown one",
+    **{f"harness.runs.store.x_atomic_write__mutmut_{i}": "the temporary exists whenever an exception reaches the "
+       "handler (os.replace, the last step, renames all or nothing), so missing_ok is never needed" for i in (23, 25)},
     "harness.metrics.msa.x__non_zero__mutmut_10": "t >= 0 equals t > 0 once the zero-truth items are dropped",
     "harness.metrics.msa.x_msa_regression_metrics__mutmut_8": _ZIP,
     "harness.metrics.msa.x_msa_regression_metrics__mutmut_11": _ZIP,

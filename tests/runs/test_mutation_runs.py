@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,32 @@ def test_check_writable_makes_the_runs_folder_and_leaves_nothing_behind(tmp_path
                r"Give a writable folder$")
     with pytest.raises(UserError, match=refusal):
         check_writable(blocker)
+
+
+def test_atomic_write_renames_a_hidden_temporary_from_the_same_folder(tmp_path, monkeypatch) -> None:
+    # A rename is atomic only within one file system: the temporary must sit beside the target.
+    import os
+
+    from harness.runs import store
+
+    renames = []
+    real = os.replace
+    monkeypatch.setattr(store.os, "replace", lambda src, dst: (renames.append((src, dst)), real(src, dst)))
+    target = tmp_path / "sub" / "x.json"
+    store.atomic_write(target, lambda f: f.write(b"{}"))
+    ((src, dst),) = renames
+    assert Path(dst) == target and Path(src).parent == target.parent and Path(src).name.startswith(".x.json.")
+    assert target.read_bytes() == b"{}" and sorted(p.name for p in target.parent.iterdir()) == ["x.json"]
+
+
+def test_current_records_of_a_task_do_not_read_other_tasks_records(tmp_path, caplog) -> None:
+    import logging
+
+    from harness.runs.store import current_records
+    from harness.tasks import get_task
+
+    other, _ = _stored(tmp_path, "digits-views")
+    other.with_name("0" * 16 + ".json").write_text("{ truncated")
+    with caplog.at_level(logging.WARNING, logger="harness.runs.store"):
+        assert current_records(tmp_path, get_task("breast-cancer-views")) == []
+    assert not caplog.records
