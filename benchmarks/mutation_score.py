@@ -100,6 +100,8 @@ EQUIVALENT: dict[str, str] = {
                                                                  "rng.integers(0, n)",
     "harness.metrics.statistics.x_sample_std__mutmut_7": _NAN,
     "harness.metrics.bootstrap.x__by_function__mutmut_20": "None stored in a float array is nan",
+    "harness.data.dataset.x__validate_labels__mutmut_25": "numpy reads any negative reshape size as the unknown one",
+    "harness.data.dataset.x_validate_split__mutmut_53": "numpy reads any negative reshape size as the unknown one",
     "harness.metrics.registry.xǁUnknownMetricErrorǁ__init____mutmut_10": "n=3 is difflib's default",
     "harness.metrics.registry.xǁUnknownMetricErrorǁ__init____mutmut_11": "cutoff=0.6 is difflib's default",
     "harness.metrics.bootstrap.x__ratio__mutmut_2": "astype(None) is astype(float64)",
@@ -151,6 +153,9 @@ _DDP = ("runs only with world size > 1: tests/train/test_ddp.py (two gloo proces
 _GPU = ("CUDA only: not reached on this CPU machine (test_a_gpu_run_reports_its_peak_memory_in_mib in "
         "tests/train/test_mutation_train.py runs where a GPU is)")
 UNREACHABLE: dict[str, str] = {
+    **{f"harness.metrics.bootstrap.x__per_class_f1__mutmut_{i}": "np.divide(where=...) without out= leaves the "
+       "masked entries (classes absent from a resample) uninitialised; fresh memory reads as 0 here, so no test "
+       "sees it reliably" for i in (20, 24)},
     "harness.train.trainer.xǁTrainerǁ_wrap": _DDP + "; module.to(device) is a no-op on CPU (GPU only)",
     "harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_13": _DDP,
     **{f"harness.train.trainer.xǁTrainerǁrun__mutmut_{i}": _GPU for i in (12, 13, 14, 53, 54, 55, 56, 57, 58, 59, 60,

@@ -201,3 +201,29 @@ def test_repeated_item_ids_are_refused_with_their_count_and_an_example() -> None
 def test_ids_and_labels_of_different_lengths_are_refused() -> None:
     with pytest.raises(DataError, match=r"^toy/train: 2 ids but 3 labels; they must match one to one$"):
         MultimodalDataset("toy", {"train": _split(ids=np.arange(2))})
+
+
+def _refused(split: Split, message: str, other: Split | None = None) -> None:
+    with pytest.raises(DataError, match=message):
+        MultimodalDataset("toy", {"train": split} | ({"test": other} if other is not None else {}))
+
+
+def test_feature_refusals_name_the_modality_and_what_to_do() -> None:
+    x = np.ones((3, 2), np.float32)
+    x[1, 0] = np.nan
+    _refused(_split(features={"v": x}), r"^toy/train: modality 'v' has NaN/inf values in 1 samples; clean the "
+                                        r"source or prepare with an explicit non-finite policy$")
+    _refused(_split(features={"v": np.ones((2, 2), np.float32)}),
+             r"^toy/train: modality 'v' has 2 samples but there are 3 labels$")
+    _refused(_split(), r"^toy/test: modalities \['w'\] differ from \['v'\] in another split; every split needs the "
+                       r"same modalities$", other=_split(features={"w": np.ones((3, 2), np.float32)}))
+
+
+def test_sequence_lengths_are_checked_against_the_time_axis() -> None:
+    x = np.ones((3, 4, 2), np.float32)  # T = 4 steps of d = 2
+    MultimodalDataset("toy", {"train": _split(features={"s": x}, lengths={"s": np.array([1, 4, 3])})})  # valid
+    for lengths in (np.array([1, 5, 3]), np.array([0, 4, 3]), np.array([1, 4])):
+        _refused(_split(features={"s": x}, lengths={"s": lengths}),
+                 r"^toy/train: lengths of 's' must be n integers in \[1, 4\]$")
+    _refused(_split(features={"s": np.ones((3, 2), np.float32)}, lengths={"s": np.array([1, 1, 1])}),
+             r"^toy/train: sequence modality 's' must be \(n, T, d\), got \(3, 2\)$")
