@@ -138,6 +138,10 @@ EQUIVALENT: dict[str, str] = {
        "putting it on the data's device only saves a copy" for i in (2, 4, 6, 8)},
     **{f"harness.train.trainer.xǁSelectionǁ__init____mutmut_{i}": "the first epoch always improves on no score and "
        "resets since_best to 0, so its starting value is never read" for i in (5, 6)},
+    **{f"harness.train.trainer.xǁTrainerǁfit__mutmut_{i}": "fit's one phase is never named in the history (only "
+       "several phases are) and its only callback, Selection, ignores the name" for i in (46, 47)},
+    "harness.train.trainer.xǁTrainerǁrun__mutmut_19": "with no frozen prefixes, startswith(()) is False for every "
+                                                      "name: the frozen list is empty either way",
     "harness.train.trainer.xǁTrainerǁfit__mutmut_32": "fit's one phase is never named in the history (only several "
                                                       "phases are) and its only callback, Selection, ignores the name",
     "harness.train.optim.x_adamw__mutmut_1": 'any schedule but "cosine" means none, as "none" does',
@@ -158,6 +162,13 @@ UNREACHABLE: dict[str, str] = {
        "sees it reliably" for i in (20, 24)},
     "harness.train.trainer.xǁTrainerǁ_wrap": _DDP + "; module.to(device) is a no-op on CPU (GPU only)",
     "harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_13": _DDP,
+    **{f"harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_{i}": _DDP + " (the all-reduce of the logged sums)"
+       for i in range(60, 87)},
+    **{f"harness.train.trainer.xǁTrainerǁ__init____mutmut_{i}": _DDP + " (the process context picks a rank's GPU)"
+       for i in (6, 8)},
+    **{f"harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_{i}": _GPU + " (the log sums' device)" for i in (55, 57)},
+    **{f"harness.train.trainer.xǁTrainerǁ{f}": _GPU + " (FitInfo's device defaults to cpu)"
+       for f in ("run__mutmut_7", "fit__mutmut_61")},
     **{f"harness.train.trainer.xǁTrainerǁrun__mutmut_{i}": _GPU for i in (12, 13, 14, 53, 54, 55, 56, 57, 58, 59, 60,
                                                                          61, 62)},
     **{f"harness.train.trainer.xǁTrainerǁ_run_phase__mutmut_{i}": _GPU for i in (88, 89, 90)},

@@ -280,7 +280,7 @@ def test_fp16_scales_the_loss_so_tiny_gradients_do_not_underflow() -> None:
 
 
 @pytest.mark.parametrize(("progress", "level", "disabled"), [(False, "INFO", True), (True, "INFO", None),
-                                                              (True, "WARNING", True)])
+                                                              (True, "WARNING", True), (None, "INFO", None)])
 def test_the_progress_bar_shows_only_when_asked_and_info_is_logged(monkeypatch, progress, level, disabled) -> None:
     import logging
 
@@ -295,7 +295,8 @@ def test_the_progress_bar_shows_only_when_asked_and_info_is_logged(monkeypatch, 
 
     monkeypatch.setattr(trainer_module, "tqdm", fake_tqdm)
     monkeypatch.setattr(trainer_module.log, "isEnabledFor", lambda asked: asked >= getattr(logging, level))
-    trainer = Trainer(TrainConfig(epochs=1), None, None, 0, device="cpu", progress=progress)
+    kwargs = {} if progress is None else {"progress": progress}  # None: the default, which shows it
+    trainer = Trainer(TrainConfig(epochs=1), None, None, 0, device="cpu", **kwargs)
     trainer.run(torch.nn.Linear(3, 1), [_sgd_phase(TensorRows(torch.randn(4, 3)), 1)])
     assert seen == [disabled]
 
@@ -326,7 +327,8 @@ class _Recorder:
         self.seen.append(("epoch", state.phase, state.epoch, isinstance(state.optimiser.param_groups[0]["lr"], float)))
 
     def on_phase_end(self, state) -> None:
-        self.seen.append(("end", state.phase, state.epoch, state.module is not None and state.optimiser is not None))
+        self.seen.append(("end", state.phase, state.epoch, state.module is not None and state.optimiser is not None
+                          and isinstance(state.row, dict)))
 
 
 def test_callbacks_see_the_phase_epoch_module_and_optimiser_even_for_a_phase_of_zero_epochs() -> None:
@@ -369,3 +371,10 @@ def test_a_parameter_without_a_gradient_in_a_step_is_left_alone_by_adamw() -> No
     trainer.run(net, [Phase("p", TensorRows(torch.ones(2, 1)), step, 2, ShuffledBatches(2), adamw(0.1, 0.5),
                             callbacks=(Snapshot(),))])
     assert torch.equal(net["b"].weight.detach(), after_first["b"])
+
+
+def test_an_explicit_device_wins_over_the_environment(monkeypatch) -> None:
+    from harness.train import TrainConfig, Trainer
+
+    monkeypatch.setenv("MMREPRO_DEVICE", "no-such-device")
+    assert Trainer(TrainConfig(), None, None, 0, device="cpu", progress=False).device.type == "cpu"
