@@ -303,7 +303,7 @@ def results(group: str) -> dict[str, dict]:
         tested = sum(counts.values()) - counts["skipped"]
         equivalent = sum("equivalent" in x for x in survivors)
         out[module] = {"module": module, "group": group, "killed": killed, "survived": counts["survived"],
-                       "equivalent": equivalent,
+                       "equivalent": equivalent, "out_of_reach": sum("why" in x for x in survivors),
                        "score_without_equivalent": round(killed / (tested - equivalent), 4) if tested else None,
                        "timeout": counts["timeout"], "no_tests": counts["no tests"],
                        "other": tested - killed - counts["survived"] - counts["no tests"], "total": tested,
@@ -351,11 +351,11 @@ def main() -> int:
     if not rows:
         print("no mutation results yet: run without --report-only")
         return 1
-    table = [[r["module"], r["killed"], r["timeout"], r["survived"], r.get("equivalent", 0), r["no_tests"], r["other"],
-              f"{100 * r['score']:.1f}%", f"{100 * r.get('score_without_equivalent', r['score']):.1f}%"]
-             for r in rows]
+    table = [[r["module"], r["killed"], r["timeout"], r["survived"], r.get("equivalent", 0), r["no_tests"],
+              r.get("out_of_reach", 0), r["other"], f"{100 * r['score']:.1f}%",
+              f"{100 * r.get('score_without_equivalent', r['score']):.1f}%"] for r in rows]
     print(tabulate(table, headers=["module", "killed", "of which timeout", "survived", "of which equivalent",
-                                   "no tests", "other", "score", "without equivalent"]))
+                                   "no tests", "out of reach", "other", "score", "without equivalent"]))
     killed, total = sum(r["killed"] for r in rows), sum(r["total"] for r in rows)
     equivalent = sum(r.get("equivalent", 0) for r in rows)
     timeouts = sum(r["timeout"] for r in rows)
@@ -366,7 +366,7 @@ def main() -> int:
           f"({100 * (killed - timeouts) / max(total - timeouts, 1):.1f}%); without the {equivalent} equivalent "
           f"survivors: {killed}/{total - equivalent} ({100 * killed / max(total - equivalent, 1):.1f}%)")
     survivors = [f"{s['mutant']}: {s['status']}" + (f" (equivalent: {s['equivalent']})" if "equivalent" in s else "")
-                 for r in rows for s in r["survivors"]]
+                 + (f" (out of reach: {s['why']})" if "why" in s else "") for r in rows for s in r["survivors"]]
     if survivors:
         print("\nsurvivors (`cd mutants/<group> && mutmut show NAME` prints the change):\n  "
               + "\n  ".join(survivors))
