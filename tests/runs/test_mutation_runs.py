@@ -175,3 +175,51 @@ def test_current_records_of_a_task_do_not_read_other_tasks_records(tmp_path, cap
     with caplog.at_level(logging.WARNING, logger="harness.runs.store"):
         assert current_records(tmp_path, get_task("breast-cancer-views")) == []
     assert not caplog.records
+
+
+def test_the_writability_probe_is_a_hidden_file_in_the_runs_folder(tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from harness.runs import store
+
+    made = []
+    real = tempfile.mkstemp
+    monkeypatch.setattr(store.tempfile, "mkstemp", lambda **kw: (made.append(kw), real(**kw))[1])
+    store.check_writable(tmp_path)
+    assert made == [{"prefix": ".probe.", "dir": tmp_path / "runs"}]
+
+
+def test_write_refusals_quote_the_system_reason(tmp_path) -> None:
+    from harness.errors import UserError
+    from harness.runs.store import check_writable, write_text_atomic
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(UserError, match=r"cannot write run records there \(Not a directory\); nothing"):
+        check_writable(blocker)
+    with pytest.raises(UserError, match=rf"^cannot write {re.escape(str(blocker / 'x.md'))} \(File exists\); give a "
+                                        r"writable --results folder$"):
+        write_text_atomic(blocker / "x.md", "text")
+    write_text_atomic(tmp_path / "t" / "x.md", "héllo")
+    assert (tmp_path / "t" / "x.md").read_text(encoding="utf-8") == "héllo"
+
+
+@pytest.mark.parametrize(("field", "value", "what"), [("task", "../x", "task"), ("model", "a/b", "model")])
+def test_a_record_path_never_leaves_its_folder(tmp_path, field: str, value: str, what: str) -> None:
+    from harness.errors import UserError
+    from harness.runs.store import record_path
+
+    with pytest.raises(UserError, match=rf"^{what} name '{re.escape(value)}'"):
+        record_path(tmp_path, dataclasses.replace(BASE, **{field: value}))
+
+
+def test_a_record_naming_another_predictions_file_is_refused_naming_the_record(tmp_path) -> None:
+    from harness.runs.predictions import PredictionsError
+    from harness.runs.store import load_predictions, record_path
+
+    path, record = _stored(tmp_path, "breast-cancer-views")
+    odd = dataclasses.replace(record, predictions="elsewhere.pred.npz")
+    with pytest.raises(PredictionsError, match=rf"^{re.escape(str(path))}: names predictions 'elsewhere\.pred\.npz', "
+                                               rf"expected {record.run_id}\.pred\.npz; rerun that run with --force$"):
+        load_predictions(tmp_path, odd)
+    assert record_path(tmp_path, record.spec) == path
