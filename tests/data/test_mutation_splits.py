@@ -213,7 +213,7 @@ def test_feature_refusals_name_the_modality_and_what_to_do() -> None:
     x[1, 0] = np.nan
     _refused(_split(features={"v": x}), r"^toy/train: modality 'v' has NaN/inf values in 1 samples; clean the "
                                         r"source or prepare with an explicit non-finite policy$")
-    _refused(_split(features={"v": np.ones((2, 2), np.float32)}),
+    _refused(_split(features={"v": np.ones((2, 5), np.float32)}),
              r"^toy/train: modality 'v' has 2 samples but there are 3 labels$")
     _refused(_split(), r"^toy/test: modalities \['w'\] differ from \['v'\] in another split; every split needs the "
                        r"same modalities$", other=_split(features={"w": np.ones((3, 2), np.float32)}))
