@@ -162,6 +162,9 @@ UNREACHABLE: dict[str, str] = {
        "sees it reliably" for i in (20, 24)},
     "harness.train.trainer.xǁTrainerǁ_wrap": _DDP + "; module.to(device) is a no-op on CPU (GPU only)",
     "harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_13": _DDP,
+    "harness.train.trainer.xǁTrainerǁ_run_phase__mutmut_12": "GradScaler(None) scales on CPU as GradScaler('cpu') "
+                                                            "does (the fp16 underflow test passes on it); whether it "
+                                                            "does on CUDA only a GPU run shows",
     **{f"harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_{i}": _DDP + " (the all-reduce of the logged sums)"
        for i in range(60, 87)},
     **{f"harness.train.trainer.xǁTrainerǁ__init____mutmut_{i}": _DDP + " (the process context picks a rank's GPU)"

@@ -223,3 +223,21 @@ def test_a_record_naming_another_predictions_file_is_refused_naming_the_record(t
                                                rf"expected {record.run_id}\.pred\.npz; rerun that run with --force$"):
         load_predictions(tmp_path, odd)
     assert record_path(tmp_path, record.spec) == path
+
+
+def test_predictions_of_another_split_are_refused_naming_both_splits(tmp_path) -> None:
+    import numpy as np
+
+    from harness.runs.predictions import ItemPredictions, PredictionsError
+    from harness.runs.store import load_predictions, predictions_name, record_path, write_record
+
+    path, record = _stored(tmp_path, "breast-cancer-views")
+    record = dataclasses.replace(record, predictions=predictions_name(record.run_id))
+    valid = ItemPredictions(split="valid", ids=np.array(["a", "b"]), targets=np.array([0, 1]),
+                            stored=np.array([1, 1]), form="labels", width=2)
+    write_record(path, record, valid)
+    pred = path.with_name(predictions_name(record.run_id))
+    with pytest.raises(PredictionsError, match=rf"^{re.escape(str(pred))}: holds split 'valid', but run "
+                                               rf"{record.run_id} reports 'test'; rerun that run with --force$"):
+        load_predictions(tmp_path, record)
+    assert record_path(tmp_path, record.spec) == path
