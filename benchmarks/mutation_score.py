@@ -322,7 +322,12 @@ def write_summary(fresh: dict[str, dict]) -> list[dict]:
     killed, total = sum(r["killed"] for r in rows), sum(r["total"] for r in rows)
     equivalent = sum(r.get("equivalent", 0) for r in rows)
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
-    SUMMARY.write_text(json.dumps({"tool": "mutmut 3.8.1", "killed": killed, "total": total, "equivalent": equivalent,
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run([*git, "status", "--porcelain", "harness", "tests"], capture_output=True,
+                                text=True).stdout.strip())
+    SUMMARY.write_text(json.dumps({"tool": "mutmut 3.8.1", "commit": commit, "uncommitted_changes": dirty,
+                                   "killed": killed, "total": total, "equivalent": equivalent,
                                    "score": round(killed / total, 4) if total else None,
                                    "score_without_equivalent": round(killed / (total - equivalent), 4) if total
                                    else None, "modules": rows}, indent=1, ensure_ascii=False) + "\n")
