@@ -241,3 +241,46 @@ def test_predictions_of_another_split_are_refused_naming_both_splits(tmp_path) -
                                                rf"{record.run_id} reports 'test'; rerun that run with --force$"):
         load_predictions(tmp_path, record)
     assert record_path(tmp_path, record.spec) == path
+
+
+# ---- the record file format ----------------------------------------------------------------------------------
+
+def test_a_record_is_written_as_sorted_two_space_json_and_keeps_nan_metrics(tmp_path) -> None:
+    import json
+
+    from harness.runs.record import dump_record, parse_record
+
+    _, record = _stored(tmp_path, "breast-cancer-views")
+    record = dataclasses.replace(record, metrics={"test": {"accuracy": float("nan"), "macro_f1": 0.5}})
+    text = dump_record(record).decode()
+    assert text == json.dumps(record.to_dict(), indent=2, sort_keys=True, allow_nan=True)  # diffable, stable bytes
+    assert '\n  "fit_time_s"' in text and '"accuracy": NaN' in text
+    again = parse_record(text, "x.json")
+    assert again.metrics["test"]["macro_f1"] == 0.5 and again.metrics["test"]["accuracy"] != 0.0
+
+
+def test_other_schema_versions_are_refused_with_a_migrate_hint_only_for_v1(tmp_path) -> None:
+    import json
+
+    from harness.runs.record import SCHEMA_VERSION, RecordError, dump_record, parse_record
+
+    _, record = _stored(tmp_path, "breast-cancer-views")
+    data = json.loads(dump_record(record))
+    for version, hint in ((1, "; run `mmrepro records migrate`"), (SCHEMA_VERSION + 5, "")):
+        with pytest.raises(RecordError) as info:
+            parse_record(json.dumps(data | {"schema_version": version}), "r.json")
+        assert info.value.problem == f"schema version {version!r}, expected {SCHEMA_VERSION}{hint}"
+
+
+def test_schema_problem_reports_what_the_schema_refuses_and_errors_survive_pickling(tmp_path) -> None:
+    import pickle
+
+    from harness.runs.record import RecordError, schema_problem
+
+    _, record = _stored(tmp_path, "breast-cancer-views")
+    assert schema_problem(record) == ""
+    bad = dataclasses.replace(record, metrics={"test": {"accuracy": "0.9"}})
+    problem = schema_problem(bad)
+    assert problem and "metrics" in problem and not problem.startswith("not JSON-encodable")
+    err = pickle.loads(pickle.dumps(RecordError("a/b.json", "broken")))
+    assert (err.path, err.problem, str(err)) == (Path("a/b.json"), "broken", "run record a/b.json: broken")
