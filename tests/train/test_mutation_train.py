@@ -378,3 +378,42 @@ def test_an_explicit_device_wins_over_the_environment(monkeypatch) -> None:
 
     monkeypatch.setenv("MMREPRO_DEVICE", "no-such-device")
     assert Trainer(TrainConfig(), None, None, 0, device="cpu", progress=False).device.type == "cpu"
+
+
+# ---- training settings and objectives ----------------------------------------------------------------------------
+
+def test_train_config_boundaries_and_each_refusal() -> None:
+    from harness.errors import UserError
+    from harness.train import TrainConfig
+
+    TrainConfig(epochs=1, batch_size=1, patience=1, lr=1e-9, grad_clip=0.0, weight_decay=0.0)  # the smallest valid
+    counts = "epochs, batch_size and patience must be at least 1"
+    rates = "lr must be positive; grad_clip and weight_decay non-negative"
+    for kwargs, message in [({"epochs": 0}, counts), ({"batch_size": 0}, counts), ({"patience": 0}, counts),
+                            ({"lr": 0.0}, rates), ({"grad_clip": -1.0}, rates), ({"weight_decay": -1e-4}, rates),
+                            ({"epochs": 0, "lr": -1.0}, f"{counts}; {rates}")]:
+        with pytest.raises(UserError) as info:
+            TrainConfig(**kwargs)
+        assert str(info.value) == f"TrainConfig: {message}"
+
+
+def test_objectives_sum_their_losses_and_report_in_the_registry_format() -> None:
+    from harness.errors import UserError
+    from harness.tasks import get_task
+    from harness.train import objective_for
+
+    out, y = torch.tensor([[0.5], [2.0]]), torch.tensor([1.0, 1.0])
+    regression = get_task("synth-msa")
+    l1, mse = objective_for(regression), objective_for(regression, "mse")
+    assert (l1.out_dim, l1.target_dtype) == (1, torch.float32)
+    assert l1.loss(out, y).item() == pytest.approx(1.5) and mse.loss(out, y).item() == pytest.approx(1.25)
+    assert l1.to_output(out).tolist() == [0.5, 2.0]
+    with pytest.raises(UserError, match=r"^loss='huber' is not one of \['l1', 'mse'\]$"):
+        objective_for(regression, "huber")
+    classes = get_task("breast-cancer-views")
+    ce = objective_for(classes)
+    logits, labels = torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])
+    assert (ce.out_dim, ce.target_dtype) == (2, torch.long)
+    expected = torch.nn.functional.cross_entropy(logits, labels, reduction="sum").item()
+    assert ce.loss(logits, labels).item() == pytest.approx(expected)
+    torch.testing.assert_close(ce.to_output(logits), logits.softmax(dim=-1))
