@@ -284,3 +284,21 @@ def test_schema_problem_reports_what_the_schema_refuses_and_errors_survive_pickl
     assert problem and "metrics" in problem and not problem.startswith("not JSON-encodable")
     err = pickle.loads(pickle.dumps(RecordError("a/b.json", "broken")))
     assert (err.path, err.problem, str(err)) == (Path("a/b.json"), "broken", "run record a/b.json: broken")
+
+
+def test_schema_refusals_list_every_problem_by_location(tmp_path) -> None:
+    import json
+
+    from harness.runs.record import RecordError, dump_record, parse_record
+
+    _, record = _stored(tmp_path, "breast-cancer-views")
+    data = json.loads(dump_record(record))
+    bad = data | {"wall_time_s": "slow", "metrics": {"test": {"accuracy": "high"}}}
+    with pytest.raises(RecordError) as info:
+        parse_record(json.dumps(bad), "r.json")
+    problem = info.value.problem
+    assert problem.startswith("does not match the schema (") and "metrics.test.accuracy: " in problem
+    assert "; wall_time_s: " in problem or "; metrics.test.accuracy: " in problem  # problems joined by "; "
+    with pytest.raises(RecordError) as info:
+        parse_record(json.dumps(data | {"cached": True}), "r.json")
+    assert info.value.problem == "stores 'cached', which is a property of a read, not of a run"
