@@ -144,6 +144,9 @@ EQUIVALENT: dict[str, str] = {
                                                       "name: the frozen list is empty either way",
     "harness.train.trainer.xǁTrainerǁfit__mutmut_32": "fit's one phase is never named in the history (only several "
                                                       "phases are) and its only callback, Selection, ignores the name",
+    **{f"harness.train.objective.x_objective_for__mutmut_{i}": "+1 and -1 name the same axis of the 2-D (n, 1) "
+       "outputs and (n, C) logits a head emits" for i in (27, 33, 56)},
+    "harness.runs.record.x_dump_record__mutmut_8": "allow_nan=True is json.dumps' default",
     "harness.train.optim.x_adamw__mutmut_1": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_adamw__mutmut_2": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_warmup_cosine__mutmut_8": "max(2, warmup) differs only for warmup 1, whose one warm-up "

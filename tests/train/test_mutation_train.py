@@ -417,3 +417,13 @@ def test_objectives_sum_their_losses_and_report_in_the_registry_format() -> None
     expected = torch.nn.functional.cross_entropy(logits, labels, reduction="sum").item()
     assert ce.loss(logits, labels).item() == pytest.approx(expected)
     torch.testing.assert_close(ce.to_output(logits), logits.softmax(dim=-1))
+
+
+def test_a_task_kind_without_a_torch_objective_is_refused_naming_it() -> None:
+    from harness.errors import UserError
+    from harness.tasks import get_task
+    from harness.train import objective_for
+
+    with pytest.raises(UserError, match=r"^torch models support regression and \('single-label', 'binary'\) tasks, "
+                                        r"not 'retrieval'$"):
+        objective_for(get_task("av-digits-retrieval"))
