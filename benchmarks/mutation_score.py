@@ -49,8 +49,9 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         "runner", "record", "current_records", "migrate", "predictions", "mutation_runs")]),
     "metrics": (["harness/metrics/*"], ["tests/metrics"]),
     # test_ddp spawns two processes per mutant (minutes each); the hooks/trainer tests reach the same code.
+    # (batches.py's padding statistics are tested in tests/data)
     "train": (["harness/train/*"], ["tests/train/test_hooks.py", "tests/train/test_trainer.py",
-                                    "tests/train/test_mutation_train.py"]),
+                                    "tests/train/test_mutation_train.py", "tests/data/test_padding_statistics.py"]),
     "splits": (["harness/data/splits.py", "harness/data/dataset.py"],
                [f"tests/data/test_{name}.py" for name in ("core_datasets", "structured_samples", "padding_statistics",
                                                           "generic", "synthetic_conversation", "folds",

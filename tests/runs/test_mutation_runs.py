@@ -302,3 +302,32 @@ def test_schema_refusals_list_every_problem_by_location(tmp_path) -> None:
     with pytest.raises(RecordError) as info:
         parse_record(json.dumps(data | {"cached": True}), "r.json")
     assert info.value.problem == "stores 'cached', which is a property of a read, not of a run"
+
+
+# ---- provenance: what a record says about where its number came from -------------------------------------------
+
+def test_provenance_reads_git_the_cpu_and_package_versions(monkeypatch) -> None:
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    from harness.runs import provenance as prov
+
+    head = subprocess.run(["git", "-C", str(prov.REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert prov._git("rev-parse", "HEAD") == (head.stdout.strip() if head.returncode == 0 else None)
+    assert prov._git("no-such-git-command") is None
+    lines = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")] \
+        if Path("/proc/cpuinfo").exists() else []
+    expected = lines[0].split(":", 1)[1].strip() if lines else (platform.processor() or platform.machine())
+    assert prov._cpu_name() == expected
+    monkeypatch.setattr(prov, "PACKAGES", ("numpy", "no-such-package-xyz"))
+    assert prov._versions() == {"numpy": metadata.version("numpy"), "no-such-package-xyz": None}
+
+
+def test_a_single_process_run_reports_world_size_one_and_no_backend() -> None:
+    import torch
+
+    from harness.runs import provenance as prov
+
+    assert prov.distributed() == {"world_size": 1, "backend": None}
+    assert prov._gpu_name() == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
