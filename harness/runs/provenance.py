@@ -49,6 +49,11 @@ def _versions() -> dict[str, str | None]:
     return versions
 
 
+def last_commit(*paths: str) -> str | None:
+    """The newest commit that changed ``paths`` (None outside a git checkout)."""
+    return _git("log", "-1", "--format=%H", "--", *paths) or None
+
+
 @lru_cache(maxsize=1)
 def provenance() -> dict:
     """Collected once per process. ``dirty`` ignores ``results/``, which runs themselves write."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import hashlib
 import json
 import os
 import select
@@ -184,7 +185,7 @@ class Chromium:
 def take_screenshots(site: Any, pages: list[str] | None = None) -> list[Path]:
     """``screenshots/<name>.png`` of the index and every paper page (``pages``: names relative to the site,
     e.g. ``papers/essl.html``); refuses, naming the page, if one logs a console error."""
-    from harness.runs.store import atomic_write
+    from harness.runs.store import atomic_write, write_text_atomic
 
     out = Path(site.out)
     wanted = pages or ["index.html", *(f"papers/{p.name}.html" for p in site.papers)]
@@ -199,4 +200,14 @@ def take_screenshots(site: Any, pages: list[str] | None = None) -> list[Path]:
             atomic_write(path, lambda f, data=data: f.write(data))
             path.chmod(0o644)  # as the rest of the site
             written.append(path)
+    write_text_atomic(out / "screenshots" / SHOTS_MANIFEST, json.dumps(page_hashes(out, wanted), indent=1) + "\n")
     return written
+
+
+SHOTS_MANIFEST = "pages.json"
+
+
+def page_hashes(site: Path, pages: list[str]) -> dict[str, str]:
+    """sha256 of each screenshotted page: the pages are self-contained (figures inline), so equal hashes mean a
+    screenshot still shows its page and a rebuild without ``--screenshots`` may keep it."""
+    return {page: hashlib.sha256((site / page).read_bytes()).hexdigest() for page in pages}

@@ -7,6 +7,8 @@ each figure is inside its page), and optionally ``screenshots/``. The site is bu
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import tempfile
@@ -21,6 +23,8 @@ from harness.runs.store import record_path, write_text_atomic
 from harness.site.collect import PaperResult, TaskResult, collect_papers, collect_tasks
 from harness.site.figures import SiteFigure, place
 from harness.site.provenance import footer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -142,6 +146,7 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
             links = {r.run_id: _link(record_path(results, r.spec), page_dir) for r in result.records}
             write(f"tasks/{result.task.name}.html", pages.task(result, figures[("task", result.task.name)], links))
         write_text_atomic(tmp / MARKER, "A site written by `mmrepro report`, which replaces this folder whole.\n")
+        _keep_screenshots(out, tmp)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -150,6 +155,21 @@ def build_site(results: Path, out: Path, rules: str = DEFAULT_RULES, as_of: str 
 
 
 MARKER = ".mmrepro-site"
+
+
+def _keep_screenshots(old: Path, new: Path) -> None:
+    """Carry the old site's screenshots into the new one only while every page they show is byte-identical; a
+    screenshot of a page that changed would misreport the site, so it is dropped (``--screenshots`` retakes them)."""
+    from harness.site.browser import SHOTS_MANIFEST, page_hashes
+
+    manifest = old / "screenshots" / SHOTS_MANIFEST
+    if not manifest.is_file():
+        return
+    taken = json.loads(manifest.read_text())
+    if all((new / page).is_file() for page in taken) and page_hashes(new, list(taken)) == taken:
+        shutil.copytree(old / "screenshots", new / "screenshots")
+    else:
+        log.info("screenshots left out: pages changed since they were taken (rerun with --screenshots)")
 
 
 def check_replaceable(out: Path) -> None:

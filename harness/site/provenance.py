@@ -1,4 +1,4 @@
-"""The site's footer: which code wrote the pages, which runs they show, and "as of" when.
+"""The site's footer: which code (its newest commit) wrote the pages, which runs they show, and "as of" when.
 
 "When generated" is the newest ``finished`` time among the records shown (or ``--as-of``), not the clock: the same
 records then give the same bytes, and the date still says how fresh the numbers are.
@@ -13,6 +13,9 @@ from importlib import metadata
 from harness.runs.record import RunRecord
 
 GENERATOR_PACKAGES = ("mmrepro", "numpy", "pandas", "matplotlib", "jinja2")
+# The footer names the newest commit of the code behind the pages, not HEAD: committing results (the site
+# included) or tests then leaves every page byte-identical, so a committed site stays current until code changes.
+CODE_PATHS = ("harness", "baselines", "reproductions", "pyproject.toml")
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,11 @@ def _counted(values: list[str]) -> str:
 
 def footer(records: list[RunRecord], as_of: str | None = None) -> Footer:
     """The footer for pages built from ``records``; ``as_of`` overrides the newest record time."""
-    from harness.runs.provenance import provenance
+    from harness.runs.provenance import last_commit, provenance
 
     here = provenance()
-    commit = (here["git_commit"] or "unknown")[:12] + (" (with uncommitted changes)" if here["git_dirty"] else "")
+    code = last_commit(*CODE_PATHS) if here["git_commit"] else None
+    commit = (code or "unknown")[:12] + (" (with uncommitted changes)" if here["git_dirty"] else "")
     finished = sorted(r.finished for r in records if r.finished)
     hardware = [p.get("gpu") or p.get("cpu") or "unknown" for p in (r.provenance for r in records)]
     runtime = [f"torch {(p.get('packages') or {}).get('torch') or '?'}, Python {p.get('python') or '?'}"

@@ -3,6 +3,7 @@ resolve, byte-identical rebuilds, and the CLI."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -117,3 +118,21 @@ def test_report_refuses_to_replace_a_folder_it_did_not_write(site_results: Path,
     assert (home / "notes.txt").read_text() == "mine"
     (home / MARKER).write_text("")
     check_replaceable(home)  # an earlier site: replaced
+
+
+def test_a_rebuild_keeps_screenshots_only_while_their_pages_are_unchanged(site_results: Path) -> None:
+    """Screenshots are taken by chromium (``--screenshots``); a plain rebuild keeps them when every page they show
+    is byte-identical, and drops them once a page changed (here: a different ``as of`` in the footer)."""
+    from harness.site.browser import SHOTS_MANIFEST, page_hashes
+    from harness.site.build import build_site
+
+    out = site_results.parent / "site-shots"
+    build_site(site_results, out, as_of="2027-01-01")
+    shots = out / "screenshots"
+    shots.mkdir()
+    (shots / "index.png").write_bytes(b"\x89PNG stand-in")
+    (shots / SHOTS_MANIFEST).write_text(json.dumps(page_hashes(out, ["index.html", "papers/essl.html"])))
+    build_site(site_results, out, as_of="2027-01-01")
+    assert (out / "screenshots" / "index.png").read_bytes() == b"\x89PNG stand-in"
+    build_site(site_results, out, as_of="2027-02-01")
+    assert not (out / "screenshots").exists(), "a screenshot of a page that changed must not be kept"
