@@ -164,6 +164,13 @@ UNREACHABLE: dict[str, str] = {
     **{f"harness.metrics.bootstrap.x__per_class_f1__mutmut_{i}": "np.divide(where=...) without out= leaves the "
        "masked entries (classes absent from a resample) uninitialised; fresh memory reads as 0 here, so no test "
        "sees it reliably" for i in (20, 24)},
+    **{f"harness.runs.provenance.x__cpu_name__mutmut_{i}": "split(':') variants differ only for a CPU model name "
+       "that itself holds ':' (none here); platform.processor() is non-empty here" for i in (10, 11, 13, 15)},
+    **{f"harness.runs.provenance.x__git__mutmut_{i}": "the git timeout matters only when git hangs for 10 s"
+       for i in (5, 9, 17)},
+    **{f"harness.runs.provenance.x__gpu_name__mutmut_{i}": _GPU for i in (1, 3, 4)},
+    **{f"harness.runs.provenance.x_distributed__mutmut_{i}": _DDP + " (tests/sweep/test_torchrun.py checks the "
+       "recorded world size and backend, outside the runs selection)" for i in range(2, 7)},
     "harness.train.trainer.xǁTrainerǁ_wrap": _DDP + "; module.to(device) is a no-op on CPU (GPU only)",
     "harness.train.trainer.xǁTrainerǁ_train_epoch__mutmut_13": _DDP,
     "harness.train.trainer.xǁTrainerǁ_run_phase__mutmut_12": "GradScaler(None) scales on CPU as GradScaler('cpu') "
