@@ -18,14 +18,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def cpu_name() -> str:
-    """The CPU model from /proc/cpuinfo where there is one (platform.processor() is often empty on Linux)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    """The CPU model, as run records write it (one reader of /proc/cpuinfo)."""
+    from harness.runs.provenance import provenance
+
+    return provenance()["cpu"]
 
 
 def environment(device: str = "cpu") -> dict[str, Any]:

@@ -7,6 +7,8 @@ rules' fingerprint), so the call sites must stay as they are (``stats.t.ppf(...)
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -29,3 +31,17 @@ class LazyModule(ModuleType):
 def lazy_module(name: str) -> Any:
     """``stats = lazy_module("scipy.stats")``: ``stats.t.ppf`` imports SciPy's stats on its first use."""
     return LazyModule(name)
+
+
+def lazy_exports(package: str, sources: dict[str, str]) -> Callable[[str], Any]:
+    """A package's ``__getattr__`` (PEP 562) that re-exports ``name`` from ``package.<sources[name]>`` on first use
+    and keeps it, so importing the package itself stays cheap."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in sources:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{sources[name]}"), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__

@@ -5,8 +5,7 @@ The public names below are imported from their submodules on first use (PEP 562)
 ``harness.claims.commands`` (done by every CLI start) must not import the ledger's SciPy and record stack.
 """
 
-import importlib
-from typing import Any
+from harness.lazy import lazy_exports
 
 _SOURCES = {
     **dict.fromkeys(("Arm", "Claim", "Paper", "Protocol", "Report", "Selection", "Source", "load_claims"), "claim"),
@@ -20,9 +19,4 @@ __all__ = ["DEFAULT_RULES", "OUTCOMES", "RULES", "RULES_VERSION", "Arm", "ArmVal
            "load_claims", "relative_verdict"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _SOURCES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_SOURCES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _SOURCES)

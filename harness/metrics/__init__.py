@@ -7,8 +7,7 @@
 * :mod:`.registry` -- every metric behind ``fn(y_true, y_output) -> float``, looked up by name.
 """
 
-import importlib
-from typing import Any
+from harness.lazy import lazy_exports
 
 # Each public name and the submodule that defines it. The submodules are imported on first use (PEP 562):
 # the registry is needed at start-up, scikit-learn and SciPy (statistics) are not.
@@ -58,12 +57,7 @@ _SOURCES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _SOURCES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_SOURCES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _SOURCES)
 
 
 __all__ = [
