@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -94,32 +95,29 @@ def _per_class_f1(conf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return f1, true, pred
 
 
-def _f1(kind: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    def fn(counts: np.ndarray, y: np.ndarray, output: np.ndarray) -> np.ndarray:
-        pred, n_classes = np.argmax(output, axis=1), output.shape[1]
-        conf = _confusion(counts, y.astype(np.int64), pred, n_classes)
-        f1, true, predicted = _per_class_f1(conf)
-        if kind == "macro":  # over the classes present among the resample's true or predicted labels
-            present = (true + predicted) > 0
-            return (f1 * present).sum(axis=1) / present.sum(axis=1)
-        if kind == "weighted":
-            return (f1 * true).sum(axis=1) / true.sum(axis=1)
-        tp = conf[:, 1, 1]
-        if kind == "f1":
-            return f1[:, 1]
-        base = predicted[:, 1] if kind == "precision" else true[:, 1]
-        return np.divide(tp, base, out=np.zeros_like(tp), where=base > 0)
+# _f1 and _recall_at take their setting first and are bound with functools.partial in VECTORISED, so each use runs
+# them (a factory returning a closure would run once, at import, out of reach of mutation testing).
+def _f1(kind: str, counts: np.ndarray, y: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """Per-resample F1 of ``kind``: macro, weighted, or of class 1 (f1, precision, recall)."""
+    pred, n_classes = np.argmax(output, axis=1), output.shape[1]
+    conf = _confusion(counts, y.astype(np.int64), pred, n_classes)
+    f1, true, predicted = _per_class_f1(conf)
+    if kind == "macro":  # over the classes present among the resample's true or predicted labels
+        present = (true + predicted) > 0
+        return (f1 * present).sum(axis=1) / present.sum(axis=1)
+    if kind == "weighted":
+        return (f1 * true).sum(axis=1) / true.sum(axis=1)
+    tp = conf[:, 1, 1]
+    if kind == "f1":
+        return f1[:, 1]
+    base = predicted[:, 1] if kind == "precision" else true[:, 1]
+    return np.divide(tp, base, out=np.zeros_like(tp), where=base > 0)
 
-    return fn
 
+def _recall_at(k: int, counts: np.ndarray, y: np.ndarray, output: np.ndarray) -> np.ndarray:
+    from harness.metrics.retrieval import retrieval_ranks
 
-def _recall_at(k: int) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
-    def fn(counts: np.ndarray, y: np.ndarray, output: np.ndarray) -> np.ndarray:
-        from harness.metrics.retrieval import retrieval_ranks
-
-        return _ratio(counts, retrieval_ranks(output, y) <= k)
-
-    return fn
+    return _ratio(counts, retrieval_ranks(output, y) <= k)
 
 
 def _f64(a: np.ndarray) -> np.ndarray:
@@ -128,11 +126,11 @@ def _f64(a: np.ndarray) -> np.ndarray:
 
 VECTORISED: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = {
     "accuracy": lambda c, y, o: _ratio(c, np.argmax(o, axis=1) == np.ravel(y)),
-    "macro_f1": _f1("macro"), "weighted_f1": _f1("weighted"),
-    "f1_pos": _f1("f1"), "precision_pos": _f1("precision"), "recall_pos": _f1("recall"),
+    "macro_f1": partial(_f1, "macro"), "weighted_f1": partial(_f1, "weighted"),
+    "f1_pos": partial(_f1, "f1"), "precision_pos": partial(_f1, "precision"), "recall_pos": partial(_f1, "recall"),
     "MAE": lambda c, y, o: _ratio(c, np.abs(_f64(o) - _f64(y))),
     "mse": lambda c, y, o: _ratio(c, (_f64(o) - _f64(y)) ** 2),
-    "R@1": _recall_at(1), "R@5": _recall_at(5), "R@10": _recall_at(10),
+    "R@1": partial(_recall_at, 1), "R@5": partial(_recall_at, 5), "R@10": partial(_recall_at, 10),
 }
 
 

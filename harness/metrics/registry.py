@@ -22,6 +22,7 @@ this module only adapts them and records direction, kind and reference.
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import Literal, get_args
 
@@ -92,42 +93,33 @@ def _predicted_labels(
     return t, pred
 
 
-def _from_scores(metric: Callable[[np.ndarray, np.ndarray], float], n_classes: int | None = None) -> MetricFn:
-    def fn(y_true: np.ndarray, y_output: np.ndarray) -> float:
-        return metric(*_predicted_labels(y_true, y_output, n_classes))
+# The adapters below take their settings first and are bound with functools.partial in the table, so each call of a
+# metric runs them (a factory returning a closure would run once, at import, out of reach of mutation testing).
+def _from_scores(metric: Callable[[np.ndarray, np.ndarray], float], n_classes: int | None,
+                 y_true: np.ndarray, y_output: np.ndarray) -> float:
+    """``metric`` of the argmax of class scores of shape (n, C); ``n_classes``: the C required, if any."""
+    return metric(*_predicted_labels(y_true, y_output, n_classes))
 
-    fn.__name__ = fn.__qualname__ = f"{metric.__name__}_from_scores"
-    fn.__doc__ = f"{metric.__name__} of the argmax of class scores of shape (n, C)."
-    return fn
 
-
-def _recall_at(k: int) -> MetricFn:
-    def fn(y_true: np.ndarray, y_output: np.ndarray) -> float:
-        return retrieval.recall_at_k(y_output, k, targets=y_true)
-
-    fn.__name__ = fn.__qualname__ = f"recall_at_{k}"
-    fn.__doc__ = f"R@{k} of a (n_query, n_gallery) similarity matrix; y_true = ground-truth gallery index."
-    return fn
+def _recall_at(k: int, y_true: np.ndarray, y_output: np.ndarray) -> float:
+    """R@k of a (n_query, n_gallery) similarity matrix; y_true = ground-truth gallery index."""
+    return retrieval.recall_at_k(y_output, k, targets=y_true)
 
 
 def _median_rank(y_true: np.ndarray, y_output: np.ndarray) -> float:
     return retrieval.median_rank(y_output, targets=y_true)
 
 
-def _class_retrieval(measure: str, backward: bool, k: int | None = None) -> MetricFn:
+def _class_retrieval(measure: str, backward: bool, k: int | None, y_true: np.ndarray, y_output: np.ndarray) -> float:
     """A class-level metric of paired embeddings, queries on the first half (``backward``: on the second)."""
-    def fn(y_true: np.ndarray, y_output: np.ndarray) -> float:
-        labels = _integer_labels(y_true, "y_true")
-        similarity = cret.paired_cosine(y_output)
-        if labels.shape != (similarity.shape[0],):
-            raise ValueError(f"y_true must have shape (n,) = ({similarity.shape[0]},), got {labels.shape}")
-        s = similarity.T if backward else similarity
-        if measure == "mAP":
-            return cret.mean_average_precision(s, labels, labels)
-        return (cret.precision_at_k if measure == "P" else cret.recall_at_k)(s, labels, labels, k)
-
-    fn.__name__ = fn.__qualname__ = f"class_{measure}{k or ''}_{'g2q' if backward else 'q2g'}"
-    return fn
+    labels = _integer_labels(y_true, "y_true")
+    similarity = cret.paired_cosine(y_output)
+    if labels.shape != (similarity.shape[0],):
+        raise ValueError(f"y_true must have shape (n,) = ({similarity.shape[0]},), got {labels.shape}")
+    s = similarity.T if backward else similarity
+    if measure == "mAP":
+        return cret.mean_average_precision(s, labels, labels)
+    return (cret.precision_at_k if measure == "P" else cret.recall_at_k)(s, labels, labels, k)
 
 
 _MMSA = "MMSA MetricsTop.__eval_mosei_regression (thuiar/MMSA, src/MMSA/utils/metricsTop.py)"
@@ -158,30 +150,31 @@ _DEFS: tuple[MetricDef, ...] = (
               "Pearson correlation; 0.0 when either side is constant (MMSA: nan)."),
     MetricDef("mse", msa.mse, False, "regression", _SK + "mean_squared_error", "Mean squared error."),
     MetricDef("r2", msa.r2, True, "regression", _SK + "r2_score", "Coefficient of determination."),
-    MetricDef("accuracy", _from_scores(clf.accuracy), True, "single-label", _SK + "accuracy_score",
+    MetricDef("accuracy", partial(_from_scores, clf.accuracy, None), True, "single-label", _SK + "accuracy_score",
               "Fraction of items whose argmax class is the true class."),
-    MetricDef("macro_f1", _from_scores(clf.macro_f1), True, "single-label", _SK + "f1_score(average='macro')",
+    MetricDef("macro_f1", partial(_from_scores, clf.macro_f1, None), True, "single-label",
+              _SK + "f1_score(average='macro')",
               "Unweighted mean of per-class F1."),
-    MetricDef("weighted_f1", _from_scores(clf.weighted_f1), True, "single-label",
+    MetricDef("weighted_f1", partial(_from_scores, clf.weighted_f1, None), True, "single-label",
               _SK + "f1_score(average='weighted')", "Per-class F1 weighted by true support."),
-    MetricDef("precision_pos", _from_scores(clf.precision_pos, 2), True, "binary",
+    MetricDef("precision_pos", partial(_from_scores, clf.precision_pos, 2), True, "binary",
               _SK + "precision_score(average='binary')", "Precision of class 1; 0 if nothing predicted 1."),
-    MetricDef("recall_pos", _from_scores(clf.recall_pos, 2), True, "binary",
+    MetricDef("recall_pos", partial(_from_scores, clf.recall_pos, 2), True, "binary",
               _SK + "recall_score(average='binary')", "Recall of class 1; 0 if no true 1."),
-    MetricDef("f1_pos", _from_scores(clf.f1_pos, 2), True, "binary", _SK + "f1_score(average='binary')",
+    MetricDef("f1_pos", partial(_from_scores, clf.f1_pos, 2), True, "binary", _SK + "f1_score(average='binary')",
               "F1 of class 1."),
     MetricDef("mAP", clf.mean_average_precision, True, "multi-label",
               _SK + "average_precision_score, macro over labels with a positive",
               "Mean over labels of average precision; labels without positives excluded."),
-    MetricDef("R@1", _recall_at(1), True, "retrieval", _RETRIEVAL,
+    MetricDef("R@1", partial(_recall_at, 1), True, "retrieval", _RETRIEVAL,
               "Fraction of queries with the match at rank 1."),
-    MetricDef("R@5", _recall_at(5), True, "retrieval", _RETRIEVAL,
+    MetricDef("R@5", partial(_recall_at, 5), True, "retrieval", _RETRIEVAL,
               "Fraction of queries with the match in the top 5."),
-    MetricDef("R@10", _recall_at(10), True, "retrieval", _RETRIEVAL,
+    MetricDef("R@10", partial(_recall_at, 10), True, "retrieval", _RETRIEVAL,
               "Fraction of queries with the match in the top 10."),
     MetricDef("median_rank", _median_rank, False, "retrieval", _RETRIEVAL,
               "Median 1-based rank of the match (np.median; not floored)."),
-    *(MetricDef(f"class_{name}_{way}", _class_retrieval(measure, way == "g2q", k), True, "class-retrieval",
+    *(MetricDef(f"class_{name}_{way}", partial(_class_retrieval, measure, way == "g2q", k), True, "class-retrieval",
                 _CLASS_RETRIEVAL, f"{text}, queries from the {side} half of the paired embeddings.")
       for way, side in (("q2g", "first"), ("g2q", "second"))
       for name, measure, k, text in (("mAP", "mAP", None, "Mean average precision of same-class items"),
