@@ -127,7 +127,21 @@ def cached_record(spec: RunSpec, results: Path, *, force: bool = False) -> RunRe
 
 
 def compute(spec: RunSpec) -> RunOutcome:
-    """Run ``spec`` here and now, writing nothing: a crash or divergence is a ``failed`` record, not an error."""
+    """Run ``spec`` here and now, writing nothing: a crash or divergence is a ``failed`` record, not an error.
+
+    A CPU run computes on one thread (torch and BLAS): thread count changes float reduction order, so a run in
+    this process (``--jobs 1``), in a worker of ``--jobs N`` or on a bigger machine must give the same numbers,
+    as its run id promises. Parallelism comes from running several runs at once.
+    """
+    if spec.device_class != "cpu":
+        return _compute(spec)
+    from harness.train.device import one_thread  # torch: imported only when a run is computed
+
+    with one_thread():
+        return _compute(spec)
+
+
+def _compute(spec: RunSpec) -> RunOutcome:
     task = get_task(spec.task)
     model_def = get_model(spec.model)
     data = task_view(task, load_dataset(task.dataset), spec.fold)  # a fold task: that fold's splits
