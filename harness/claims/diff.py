@@ -21,20 +21,12 @@ from harness.console import out
 from harness.errors import UserError
 
 DIFF_FORMATS = ("text", "md")
-# Run fields that are measurements of the run itself, not settings that could explain a different number.
-_OUTCOMES = {"run_id", "started", "finished", "wall_time_s", "peak_rss_mb", "fit_time_s", "predict_time_s",
-             "latency_ms_per_sample", "train_time_per_epoch_s", "cuda_max_allocated_mb", "metrics", "history",
-             "best_epoch", "extras", "robustness", "traceback", "reason", "status", "n_parameters", "cached",
-             "migrated_from", "schema_version", "task_display", "synthetic"}
 
 
 def _plain(record: Any) -> dict[str, Any]:
-    """A record as JSON-plain data, whether read as a dict or as a typed record."""
-    if hasattr(record, "to_dict"):
-        return record.to_dict()
-    if dataclasses.is_dataclass(record):
-        return dataclasses.asdict(record)
-    return dict(record)
+    """A record as JSON-plain data, whether read as a dict or as a typed record (whose ``cached`` flag, a property
+    of the read, is never compared)."""
+    return dataclasses.asdict(record) if dataclasses.is_dataclass(record) else dict(record)
 
 
 def run_fields(record: Any) -> dict[str, Any]:
@@ -44,6 +36,8 @@ def run_fields(record: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {"task": spec["task"], "task version": spec["task_version"],
                               "task hash": spec["task_hash"], "data fingerprint": spec["data_fingerprint"],
                               "model": spec["model"], "seed": spec["seed"]}
+    if spec.get("fold") is not None:  # runs of a fold task (harness.tasks.folds) differ in it, and so do their numbers
+        fields["fold"] = spec["fold"]
     for key in ("device_class", "precision"):
         if key in spec:
             fields[f"{key.replace('_', ' ')} (spec)"] = spec[key]
