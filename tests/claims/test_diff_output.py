@@ -163,6 +163,10 @@ protocol differs (recorded): fewer epochs
 
 third-party report: Someone (Table 4): 88, mean of 3
 """
+    # rules that compared our mean add no second row: it is the first
+    mean = Verdict(claim, "not reproduced (below)", 88.75, 1.0, 2, rules_version=3, mean=88.75)
+    assert diff_claim(claim, {"late-fusion": [BASE, OTHER]}, mean).gap == [("accuracy (test, %)", "90", "88.75",
+                                                                             "-1.25")]
 
 
 def test_relative_claim_without_value_or_protocol_compares_the_difference_of_the_arms() -> None:
