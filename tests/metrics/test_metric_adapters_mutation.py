@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.metrics.bootstrap import VECTORISED, resample_counts, vectorised_value
+from harness.metrics.bootstrap import VECTORISED, exact_binomial, resample_counts, vectorised_value
 from harness.metrics.registry import get_metric
 from harness.metrics.retrieval import retrieval_ranks
 
@@ -67,3 +67,23 @@ def test_each_vectorised_form_equals_its_metric_on_the_full_set_and_on_every_res
     items = np.arange(n)
     expected = [metric(y[np.repeat(items, row)], out[np.repeat(items, row)]) for row in counts]
     np.testing.assert_allclose(VECTORISED[name](counts, y, out), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["precision_pos", "recall_pos", "f1_pos", "macro_f1", "weighted_f1"])
+def test_resamples_without_a_predicted_or_true_positive_score_zero_as_scikit_learn_does(name: str) -> None:
+    # One positive item, the only one predicted positive: a resample that misses it has no predicted and no true
+    # positive (precision and recall 0 by zero_division=0, not nan); one that draws it once scores 1 / 1.
+    y = np.array([1, 0, 0, 0, 0, 0])
+    out = np.eye(2)[y]
+    counts = resample_counts(6, 40, seed=0)
+    assert {0, 1} <= set(counts[:, 0].tolist())  # both kinds of resample are drawn
+    items = np.arange(6)
+    metric = get_metric(name).fn
+    expected = [metric(y[np.repeat(items, row)], out[np.repeat(items, row)]) for row in counts]
+    np.testing.assert_allclose(VECTORISED[name](counts, y, out), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_the_exact_binomial_interval_has_the_confidence_asked_for() -> None:
+    # Clopper-Pearson at k = n: the lower bound solves p**n = (1 - confidence) / 2.
+    assert exact_binomial(10, 10, confidence=0.5) == (pytest.approx(0.25 ** (1 / 10)), 1.0)
+    assert exact_binomial(10, 10, confidence=0.99) == (pytest.approx(0.005 ** (1 / 10)), 1.0)
