@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -220,6 +221,19 @@ def test_v3_paired_bootstrap_verdict_reports_every_field() -> None:
     assert fields(v) == pytest.approx(expect(
         claim, SUPPORTED, 3, achieved=25.0, std=0.0, n=2, ci=(low, high), compared="a - b",
         detail="items x seeds paired bootstrap over seeds 0,1 (items (n=80))"))
+
+
+def test_v3_one_paired_seed_with_predictions_is_judged_on_the_item_bootstrap_alone() -> None:
+    # one seed: no seed term and no std; the item differences alone give the interval (and numpy no warning)
+    diffs = np.linspace(0.1, 0.4, 1000)
+    claim = relative()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = judge(claim, _item_arms(diffs, {0: 0.75}, {0: 0.5}), "v3")
+    low, high = np.percentile(diffs * 100, [2.5, 97.5])
+    assert fields(v) == pytest.approx(expect(
+        claim, SUPPORTED, 3, achieved=25.0, n=1, ci=(low, high), compared="a - b",
+        detail="items x seeds paired bootstrap over seeds 0 (items (n=80))"))
 
 
 def test_v3_paired_bootstrap_interval_touching_zero_does_not_exclude_it() -> None:
