@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from harness.claims.claim import Claim
@@ -40,13 +41,15 @@ def _extras_table(records: list[RunRecord]) -> str:
 
 def _cost_table(records: list[RunRecord]) -> str:
     """What each arm cost, per model label: parameters, training seconds per epoch, epochs run and fit time
-    (mean ± sample std over seeds, as recorded when each ran), so an accuracy gap can be read against its price."""
+    (mean ± sample std over seeds, as recorded when each ran), so an accuracy gap can be read against its price.
+
+    Parameters are the leaderboard's number (the median over the label's runs), so the report's two tables agree;
+    every ok record has a count (``FitInfo.n_parameters`` defaults to 0)."""
     labels = sorted({r.spec.model_label for r in records})
     rows = []
     for label in labels:
         runs = [r for r in records if r.spec.model_label == label]
-        params = sorted(r.n_parameters for r in runs if r.n_parameters is not None)
-        rows.append({"model": label, "params": params[len(params) // 2] if params else "–",
+        rows.append({"model": label, "params": int(np.median([r.n_parameters for r in runs])),
                      "train s/epoch": cell([r.train_time_per_epoch_s for r in runs
                                             if r.train_time_per_epoch_s is not None], 3),
                      "epochs run": cell([r.extras["epochs_run"] for r in runs if "epochs_run" in r.extras], 1),

@@ -64,9 +64,14 @@ def _protocol(v: Verdict) -> str:
     return "; ".join(parts)
 
 
-def _report(r: Report, unit: str) -> str:
+def _reported(r: Report, unit: str) -> str:
+    """A third party's value with its spread and protocol (``67.3% ± 0.4 (mean of 5, sel. valid)``)."""
     spread = f" ± {r.std:g}" if r.std is not None else ""
-    return f"{r.who}: {r.value:g}{unit}{spread} ({r.protocol.aggregation_label}, sel. {r.protocol.selection})"
+    return f"{r.value:g}{unit}{spread} ({r.protocol.aggregation_label}, sel. {r.protocol.selection})"
+
+
+def _report(r: Report, unit: str) -> str:
+    return f"{r.who}: {_reported(r, unit)}"
 
 
 def rules_versions(verdicts: list[Verdict]) -> str:
@@ -166,6 +171,6 @@ def render_details(verdicts: list[Verdict]) -> str:
             flag = "sources disagree" if c.sources_disagree else "sources"
             lines.append(f"  - {flag}: " + "; ".join(given))
         lines += [f"  - protocol differs: {d}" for d in c.protocol_differs]
-        lines += [f"  - reported by {r.who} ({r.where}) [{r.quality}]: {_report(r, c.unit).split(': ', 1)[1]}"
+        lines += [f"  - reported by {r.who} ({r.where}) [{r.quality}]: {_reported(r, c.unit)}"
                   + (f". {r.notes}" if r.notes else "") for r in c.reports]
     return "\n".join(lines) + "\n"
