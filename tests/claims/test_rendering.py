@@ -245,16 +245,19 @@ def test_claimed_cell_is_the_number_the_paper_printed(claim: dict, claimed: str)
     assert display_frame([verdict], Ledger(Path("unused")))["claimed"].tolist() == [claimed]
 
 
-def test_achieved_cell_of_one_seed_and_of_one_run(results) -> None:
-    """One paired seed has no std (no ``± 0``) and no interval; a single-run claim is compared with our mean."""
-    one_seed = Verdict(_claim("one", "relative", "s", a=EARLY, b=LINEAR, value=0.02, unit=""), INCONCLUSIVE,
-                       0.05, math.nan, 1, compared="a - b")
-    one_run = Verdict(_claim("run", "absolute", "s", arm=EARLY, value=91.0), REPRODUCED, 90.0, 5.0, 3, 77.5, 102.5,
-                      compared="one run (prediction interval)")
+def test_achieved_and_arms_cells_of_one_seed_one_run_and_a_floor_not_run(results) -> None:
+    """One paired seed has no std (no ``± 0``) and no interval; a single-run claim is compared with our mean; a
+    claim without a floor lists its arms only, and an arm without records says so."""
+    one_seed = Verdict(_claim("one", "relative", "s", a=EARLY, b=LINEAR, value=0.02, unit="", floor=None),
+                       INCONCLUSIVE, 0.05, math.nan, 1, compared="a - b")
+    one_run = Verdict(_claim("run", "absolute", "s", arm=EARLY, value=91.0, floor=Arm("mlp-early")), REPRODUCED,
+                      90.0, 5.0, 3, 77.5, 102.5, compared="one run (prediction interval)")
     frame = display_frame([one_seed, one_run], Ledger(results[0]))
-    assert frame[["achieved (n)", "delta", "95% CI"]].to_dict("records") == [
-        {"achieved (n)": "+0.0500 (1)", "delta": "+0.0300", "95% CI": "–"},
-        {"achieved (n)": "90.00 ± 5.00 (3)", "delta": "-1.00", "95% CI": "[77.50, 102.50]"}]
+    assert frame[["achieved (n)", "delta", "95% CI", "arms (floor)"]].to_dict("records") == [
+        {"achieved (n)": "+0.0500 (1)", "delta": "+0.0300", "95% CI": "–",
+         "arms (floor)": "early-fusion 0.9000 ± 0.0500 (3); linear-early 0.8667 ± 0.0289 (3)"},
+        {"achieved (n)": "90.00 ± 5.00 (3)", "delta": "-1.00", "95% CI": "[77.50, 102.50]",
+         "arms (floor)": f"{ARMS_EARLY}; floor mlp-early – (0)"}]
 
 
 BEATS_ROW = {
