@@ -80,11 +80,13 @@ def rules_versions(verdicts: list[Verdict]) -> str:
 
 
 def _setting(v: Verdict) -> str:
+    """Task (or dataset), arm(s) and variant; ``load_claims`` gives every absolute claim an arm and every relative
+    one both a and b."""
     c = v.claim
     what = f"{c.task}" if c.task else f"dataset {c.dataset}"
     if c.kind == "absolute":
-        return f"{what}: {c.arm.label if c.arm else ''}; {c.variant}"
-    return f"{what}: {c.a.label if c.a else ''} − {c.b.label if c.b else ''}; {c.variant}"
+        return f"{what}: {c.arm.label}; {c.variant}"
+    return f"{what}: {c.a.label} − {c.b.label}; {c.variant}"
 
 
 def _arms(v: Verdict, ledger: Ledger) -> str:
