@@ -32,10 +32,13 @@ epochs on CPU (CI); without MMSA installed the smoke run times our side only and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +74,14 @@ MMSA_BATCH = {"mult": 32, "tfn": 128, "lmf": 32}
 SMOKE_SIZES = {"train": 64, "valid": 32, "test": 32}
 
 
+# Entered around each timed training epoch (its index is the argument); profile_vs_mmsa.py profiles with it.
+Probe = Callable[[int], AbstractContextManager]
+
+
+def _no_probe(epoch: int) -> AbstractContextManager:
+    return contextlib.nullcontext()
+
+
 class _Stop(Exception):
     """Raised inside MMSA's loop once enough training epochs were timed."""
 
@@ -88,7 +99,7 @@ def regression_scores(labels: np.ndarray, outputs: np.ndarray) -> dict[str, floa
 
 
 def time_mmsa(name: str, path: Path, epochs: int, batch_size: int, workdir: Path, device: str,
-              seed: int) -> dict:
+              seed: int, probe: Probe = _no_probe) -> dict:
     from MMSA.config import get_config_regression
     from MMSA.data_loader import MMDataLoader
     from MMSA.models import AMIO
@@ -113,9 +124,12 @@ def time_mmsa(name: str, path: Path, epochs: int, batch_size: int, workdir: Path
             train = self.iterable is loaders["train"]
             if train and len(wall) == epochs:
                 raise _Stop
-            w0, c0 = time.perf_counter(), time.process_time()
-            yield from super().__iter__()
-            if train:
+            if not train:
+                yield from super().__iter__()
+                return
+            with probe(len(wall)):
+                w0, c0 = time.perf_counter(), time.process_time()
+                yield from super().__iter__()
                 if device.startswith("cuda"):
                     torch.cuda.synchronize()
                 wall.append(time.perf_counter() - w0)
@@ -149,7 +163,8 @@ def time_mmsa(name: str, path: Path, epochs: int, batch_size: int, workdir: Path
             "test": regression_scores(np.concatenate(labels), np.concatenate(outputs).astype(np.float64))}
 
 
-def time_ours(name: str, path: Path, epochs: int, batch_size: int, device: str, seed: int) -> dict:
+def time_ours(name: str, path: Path, epochs: int, batch_size: int, device: str, seed: int,
+              probe: Probe = _no_probe) -> dict:
     os.environ["MMREPRO_DEVICE"] = device
     data = mmsa_pickle.read(path, name="synth_msa").dataset
     config = resolve_config(get_model(name), OURS[name] | {"batch_size": str(batch_size), "epochs": str(epochs),
@@ -158,11 +173,12 @@ def time_ours(name: str, path: Path, epochs: int, batch_size: int, device: str, 
     real_epoch = trainer_module.Trainer._train_epoch
 
     def timed_epoch(self, *args, **kwargs):  # the Trainer's wall time is in its history; add CPU time
-        c0 = time.process_time()
-        try:
-            return real_epoch(self, *args, **kwargs)
-        finally:
-            cpu.append(time.process_time() - c0)
+        with probe(len(cpu)):
+            c0 = time.process_time()
+            try:
+                return real_epoch(self, *args, **kwargs)
+            finally:
+                cpu.append(time.process_time() - c0)
 
     trainer_module.Trainer._train_epoch = timed_epoch
     try:
