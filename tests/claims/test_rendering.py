@@ -34,7 +34,6 @@ from harness.tasks import get_task
 
 PAPER = Paper("toy", "A toy paper", "Venue", 2022, "https://example.org/toy")
 TASK = "digits-views"
-FLOOR = Arm("prior")
 EARLY, EARLY8, LINEAR = Arm("early-fusion"), Arm("early-fusion", (("hidden", "8"),)), Arm("linear-early")
 N_ITEMS = 20  # report items of the hand-written predictions: accuracies are multiples of 1/20
 
