@@ -41,8 +41,8 @@ class LMF(nn.Module):
         product = None
         for factor, (name, enc) in zip(self.factors, self.encoders.items(), strict=True):
             z = enc(batch[name])
-            z1 = torch.cat([torch.ones_like(z[:, :1]), z], dim=1)
-            term = torch.einsum("bh,rho->rbo", z1, factor)  # (rank, B, fusion_dim)
+            # [1; z] @ factor = factor's first row + z @ its other rows, for every rank at once: (rank, B, fusion_dim)
+            term = torch.baddbmm(factor[:, :1], z.expand(factor.shape[0], *z.shape), factor[:, 1:])
             product = term if product is None else product * term
         fused = torch.einsum("r,rbo->bo", self.rank_weights[0], product) + self.bias
         return self.head(fused)
