@@ -4,6 +4,7 @@ and hand-written run records with known values), compared with the full expected
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -433,12 +434,19 @@ def test_report_of_a_paper_whose_claims_name_no_task(results) -> None:
                       + DETAILS[DETAILS.index("- **imagenet-72**"):])
 
 
-def test_report_without_recorded_extras_has_no_extras_section(results) -> None:
+def test_report_lists_every_seed_only_claim_and_has_no_extras_section_without_extras(results) -> None:
+    """Two claims judged on seed-only intervals; a suite whose runs recorded no numeric extras (the prior's)."""
     root, suite = results
     ledger = Ledger(root)
+    f1 = dataclasses.replace(ABLATION, key="ablation-hurts-f1", statement="hidden width 8 costs 0.03 macro-F1",
+                             metric="macro_f1", unit="", value=-0.03)
+    verdicts = [VERDICTS[3], Verdict(f1, INCONCLUSIVE, -0.03, 0.0141, 2, -0.2097, 0.1497, SEED_ONLY_DETAIL,
+                                     compared="a - b")]
     priors = {r.run_id for r in ledger.records(TASK) if r.spec.model == "prior"}
-    report = paper_markdown([BEST], VERDICTS[2:3], ledger, priors, "reproductions/toy/README.md")
+    report = paper_markdown([ABLATION, f1], verdicts, ledger, priors, "reproductions/toy/README.md")
     assert report.endswith(
+        "\n\nJudged on seed-only intervals (test-item variation not counted; each claim's detail says why: no per-item "
+        "predictions, or a metric not bootstrapped): ablation-hurts, ablation-hurts-f1.\n\n"
         "## All arms on digits-views\n\n" + _board(root, priors) + "\n\n"
         "3 records; their summed wall time is 2.0 min (as recorded when each ran, cached or not now).\n" + COST_NOTE
         + "| model   | params   | train s/epoch   | epochs run   | fit s     |\n"
