@@ -65,6 +65,7 @@ _NAN = 'float("NAN") is nan too'
 _F1_ZERO = ("zero_division of an averaged F1: scikit-learn averages over the labels present in y_true or y_pred, "
             "whose F1 denominator 2TP+FP+FN is never 0 (checked exhaustively on small inputs: no value, no warning)")
 _BINARY = 'average="binary" is the scikit-learn default'
+_V = "harness.claims.verdict."
 EQUIVALENT: dict[str, str] = {
     "harness.metrics.class_retrieval.x__top_k_hits__mutmut_18": "np.lexsort's default axis is -1",
     "harness.metrics.class_retrieval.x__top_k_hits__mutmut_20": "axis=+1 is axis -1 of the 2-D relevance matrix",
@@ -105,17 +106,32 @@ EQUIVALENT: dict[str, str] = {
     "harness.data.dataset.x_validate_split__mutmut_53": "numpy reads any negative reshape size as the unknown one",
     "harness.metrics.registry.xǁUnknownMetricErrorǁ__init____mutmut_10": "n=3 is difflib's default",
     "harness.metrics.registry.xǁUnknownMetricErrorǁ__init____mutmut_11": "cutoff=0.6 is difflib's default",
-    "harness.metrics.bootstrap.x__ratio__mutmut_2": "astype(None) is astype(float64)",
-    "harness.metrics.bootstrap.x__ratio__mutmut_6": "astype(None) is astype(float64)",
     "harness.metrics.bootstrap.x__f64__mutmut_1": "astype(None) is astype(float64)",
-    "harness.metrics.bootstrap.x_metric_replicates__mutmut_15": "float ones weigh items as int32 ones do",
-    "harness.metrics.bootstrap.x_metric_replicates__mutmut_17": "float ones weigh items as int32 ones do",
-    "harness.metrics.bootstrap.x_metric_replicates__mutmut_18": "row 0 of two rows of ones is the same row of ones",
-    "harness.metrics.bootstrap.x_metric_replicates__mutmut_29": "< and <= 1e-9 differ only at a gap of exactly 1e-9",
+    **{f"harness.metrics.bootstrap.x__ratio__mutmut_{i}": "0/1 values summed in float64 instead of float32: both "
+       "sums are exact (float32 is only faster)" for i in (1, 6, 9, 10)},
+    **{f"harness.metrics.bootstrap.x__ratio__mutmut_{i}": "the float32 threshold at 2**20 or 2**21 items: float32 "
+       "sums of integers stay exact below 2**24" for i in (5, 7, 8)},
+    **{f"harness.metrics.bootstrap.x__ratio__mutmut_{i}": "one operand in float64: numpy promotes the product, "
+       "exact either way" for i in (13, 20)},
+    **{f"harness.metrics.bootstrap.{f}": "astype's copy= only: the cast array is never written"
+       for f in ("x__ratio__mutmut_14", "x__ratio__mutmut_16", "x__ratio__mutmut_17", "x__confusion__mutmut_24",
+                 "x__confusion__mutmut_26", "x__confusion__mutmut_27")},
+    "harness.metrics.bootstrap.x__ratio__mutmut_19": "astype(None) is astype(float64)",
+    **{f"harness.metrics.bootstrap.x__ratio__mutmut_{i}": "row sums of counts are integers below 2**24, exact in "
+       "float32 too" for i in (22, 24)},
+    **{f"harness.metrics.bootstrap.x__confusion__mutmut_{i}": "one-hot counts in float64 instead of float32: "
+       "integer sums are exact either way" for i in (12, 14, 23)},
+    "harness.metrics.bootstrap.x__confusion__mutmut_35": "numpy reads any negative reshape size as the unknown one",
+    "harness.metrics.bootstrap.x_exact_binomial__mutmut_6": 'proportion_ci\'s default method is "exact"',
+    "harness.metrics.bootstrap.x_metric_replicates__mutmut_22": "< and <= 1e-9 differ only at a gap of exactly 1e-9",
+    **{f"harness.metrics.bootstrap.x_vectorised_value__mutmut_{i}": "float ones weigh items as int32 ones do"
+       for i in (16, 18)},
+    "harness.metrics.bootstrap.x_vectorised_value__mutmut_19": "row 0 of two rows of ones is the same row of ones",
+    **{f"harness.metrics.registry.x__class_retrieval__mutmut_{i}": "paired_cosine returns a square (n, n) matrix: "
+       "shape[1] is shape[0]" for i in (11, 13)},
     "harness.metrics.bootstrap.x_resample_counts__mutmut_32": "rng.integers(units) draws the same stream as "
                                                               "rng.integers(0, units)",
     "harness.metrics.bootstrap.x__per_class_f1__mutmut_30": "true + predicted = 1 means tp = 0: F1 is 0 either way",
-    "harness.metrics.bootstrap.x__confusion__mutmut_16": "numpy reads any negative reshape size as the unknown one",
     **{f"harness.runs.store.x_atomic_write__mutmut_{i}": "the temporary exists whenever an exception reaches the "
        "handler (os.replace, the last step, renames all or nothing), so missing_ok is never needed" for i in (23, 25)},
     "harness.metrics.msa.x__non_zero__mutmut_10": "t >= 0 equals t > 0 once the zero-truth items are dropped",
@@ -148,6 +164,53 @@ EQUIVALENT: dict[str, str] = {
     **{f"harness.train.objective.x_objective_for__mutmut_{i}": "+1 and -1 name the same axis of the 2-D (n, 1) "
        "outputs and (n, C) logits a head emits" for i in (27, 33, 56)},
     "harness.runs.record.x_dump_record__mutmut_8": "allow_nan=True is json.dumps' default",
+    # harness.claims (rules v1-v3, the ledger, the loader, diff and the commands)
+    **{_V + f: "per-seed values reach the rules as Python floats (Ledger.values): the array is float64 either way"
+       for f in ("x_absolute_verdict__mutmut_6", "x_absolute_verdict__mutmut_8", "x__absolute_v2__mutmut_7",
+                 "x__absolute_v2__mutmut_9", "x__absolute_v3__mutmut_7", "x__absolute_v3__mutmut_9",
+                 "x_relative_verdict__mutmut_21", "x_relative_verdict__mutmut_23", "x__relative_v3__mutmut_21",
+                 "x__relative_v3__mutmut_23")},
+    **{_V + f: "summarize's default confidence is 0.95, CONFIDENCE"
+       for f in ("x_absolute_verdict__mutmut_22", "x__absolute_v2__mutmut_14", "x__absolute_v3__mutmut_14")},
+    **{_V + f: "paired_t_test's default confidence is 0.95, CONFIDENCE"
+       for f in ("x_relative_verdict__mutmut_57", "x__relative_v3__mutmut_97")},
+    **{_V + f: "combined_interval's default seed is BOOTSTRAP_SEED"
+       for f in ("x__item_interval__mutmut_18", "x__relative_v3__mutmut_58")},
+    **{_V + f: "a nan half-width (one seed, or an undefined interval) where 0 was: max(tolerance, nan, ...) keeps "
+       "the first argument over a nan, so the allowance and the detail are the same"
+       for f in ("x_absolute_verdict__mutmut_25", "x_absolute_verdict__mutmut_29", "x__absolute_v2__mutmut_92",
+                 "x__absolute_v2__mutmut_96", "x__absolute_v3__mutmut_127")},
+    _V + "x__absolute_v3__mutmut_132": "isfinite(high + low) for isfinite(high - low): combined_interval's "
+    "bounds are both finite or both nan",
+    **{_V + f: "the t quantile computed for one seed too (nan), but read only when k > 1"
+       for f in ("x__absolute_v2__mutmut_19", "x__absolute_v2__mutmut_31", "x__absolute_v3__mutmut_84",
+                 "x__absolute_v3__mutmut_96")},
+    **{_V + f: "differs only at gap == 0, which is always 'reproduced' (the allowance is >= 0)"
+       for f in ("x__absolute_v2__mutmut_121", "x__absolute_v3__mutmut_155", "x__absolute_v2__mutmut_129",
+                 "x__absolute_v3__mutmut_163", "x_absolute_verdict__mutmut_50")},
+    _V + "x_implausible__mutmut_23": "value >= high in a branch entered only when value > high or value < low: "
+    "differs only if low >= high, which no metric in METRIC_BOUNDS has",
+    **{_V + f"x__judge_v2_gates__mutmut_{i}": "rules_version left out: the gates are called only from _judge_v3, "
+       "with version 3, Verdict's default RULES_VERSION" for i in (8, 21, 31, 44)},
+    **{_V + f"x__relative_v3__mutmut_{i}": "rules_version=3 left out: 3 is Verdict's default RULES_VERSION"
+       for i in (14, 83, 117, 166)},
+    _V + "x__item_interval__mutmut_1": "the default of one_run: its only caller (_absolute_v3) always passes it",
+    **{_V + f: "and -> or in the assert that a relative claim has both arms: the loader refuses such a claim "
+       "(claim.py), and a hand-built one fails either way (KeyError instead of AssertionError)"
+       for f in ("x__judge_v1__mutmut_42", "x__judge_v2__mutmut_59", "x__judge_v3__mutmut_20")},
+    _V + "x__missing__mutmut_9": "ArmValues(None).report is None, and not None is True as not {} is",
+    **{f"harness.claims.diff.xǁDifferenceǁrender__mutmut_{i}": "tabulate falls back to 'simple' for an unknown "
+       "format name (same output)" for i in (15, 16)},
+    "harness.claims.diff.x_cmd_diff__mutmut_21": "or -> and: a loaded claim has an arm exactly when it is absolute, "
+    "so both conditions are true or false together",
+    "harness.claims.commands.x_cmd_claims__mutmut_51": "tabulate reads showindex=None as showindex=False",
+    "harness.claims.claim.x__claim__mutmut_189": "without a value the default is only compared < 0: 0 and 1 both "
+    "give '+'",
+    "harness.claims.claim.x__claim__mutmut_208": "reached only when value != 0, where >= 0 and > 0 agree (nan: both "
+    "False)",
+    "harness.claims.claim.x__protocol__mutmut_44": "_claim and _report check the same seeds (with where) first, so "
+    "_protocol's refusal is never the one raised",
+    **{f"harness.claims.ledger.xǁLedgerǁarm_values__mutmut_{i}": _ZIP for i in (52, 55, 56)},
     "harness.train.optim.x_adamw__mutmut_1": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_adamw__mutmut_2": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_warmup_cosine__mutmut_8": "max(2, warmup) differs only for warmup 1, whose one warm-up "
@@ -190,12 +253,10 @@ UNREACHABLE: dict[str, str] = {
        "leave, postfix): nothing a result or record holds" for i in (25, 26, 27, 28, 30, 31, 32, 33, 41, 42, 43, 44,
                                                                       45, 46, 47, 48, 49, 50, 126, 129, 130, 131,
                                                                       132, 133, 134, 136, 137)},
-    "harness.metrics.bootstrap.x__f1": "factory called once at import (VECTORISED); mutmut switches a mutant on when "
-                                       "its function is called, never at import. The functions it returns are "
-                                       "checked against the metric functions by tests/metrics/test_bootstrap.py",
-    "harness.metrics.bootstrap.x__recall_at": "factory called once at import (VECTORISED), as _f1",
-    **{f"harness.metrics.registry.x_{f}": "factory called once at import (the METRICS table), as bootstrap._f1; "
-       "tests/metrics test the functions it built" for f in ("_from_scores", "_recall_at", "_class_retrieval")},
+    **{f"harness.metrics.bootstrap.x__f1__mutmut_{i}": "np.divide(where=...) without out= leaves the masked "
+       "entries uninitialised, as in _per_class_f1 (fresh memory reads as 0 here)" for i in (59, 63)},
+    "harness.claims.verdict.x_rules_fingerprint__mutmut_4": "only test_rules_are_versioned_and_pinned sees it, and "
+    "the mutation run leaves that test out: under mutmut every rule function's source differs, so every pin fails",
 }
 
 
