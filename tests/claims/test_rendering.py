@@ -143,6 +143,9 @@ IMAGENET = _claim("imagenet-72", "absolute", "72.5% top-1 on ImageNet", task=Non
                   arm=EARLY, value=72.5, variant="linear probe", source="README.md, table 'Results'")
 CLAIMS = [NO_RUNS, BEATS, BEST, ABLATION, MEDIAN, IMAGENET]
 
+# Verdicts as the v3 rules (v2 for macro-f1-median) decide them from RUNS, written out so that this file tests the
+# rendering only: e.g. fusion-beats-linear's per-seed differences are 5, 0 and 5 points; fusion-95's best seed by the
+# valid split is seed 2 (95%); ablation-hurts pairs seeds 0 and 1 only (-4 and -2 points).
 SEED_ONLY_DETAIL = "paired t over seeds 0,1, p=0.205; seed-only: no per-item predictions"
 VERDICTS = [
     Verdict(NO_RUNS, NO_RECORDS, detail="no finished runs of late-fusion; run `mmrepro reproduce toy`"),
