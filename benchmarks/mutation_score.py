@@ -203,6 +203,10 @@ EQUIVALENT: dict[str, str] = {
        "format name (same output)" for i in (15, 16)},
     "harness.claims.diff.x_cmd_diff__mutmut_21": "or -> and: a loaded claim has an arm exactly when it is absolute, "
     "so both conditions are true or false together",
+    "harness.claims.table.x_render_claims__mutmut_31": "json.dumps reads ensure_ascii=None as False: non-ASCII "
+    "text is kept either way",
+    "harness.claims.document.x_paper_markdown__mutmut_23": "SEED_ONLY.split(None)[0] is 'seed-only:' too, and every "
+    "seed-only marker verdict.py writes starts with 'seed-only: '",
     "harness.claims.commands.x_cmd_claims__mutmut_51": "tabulate reads showindex=None as showindex=False",
     "harness.claims.claim.x__claim__mutmut_189": "without a value the default is only compared < 0: 0 and 1 both "
     "give '+'",
