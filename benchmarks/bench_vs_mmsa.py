@@ -27,6 +27,8 @@ MMSA is not a project dependency. Install it beside the project, not into it:
     PYTHONPATH=/tmp/mmsa_pkgs python benchmarks/bench_vs_mmsa.py [--models mult,tfn,lmf] [--rounds 3]
 On a GPU: ``--device cuda`` (issue 16.4b: goal >= 5x for mult). ``--smoke``: tiny data, one round of two
 epochs on CPU (CI); without MMSA installed the smoke run times our side only and says so in its JSON.
+``profile_vs_mmsa.py`` profiles one warm training epoch of each side (operators or Python functions) through
+the same two functions, whose ``probe`` argument is entered around every timed epoch.
 """
 
 from __future__ import annotations
