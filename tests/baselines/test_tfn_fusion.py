@@ -109,3 +109,13 @@ def test_evaluation_takes_the_plain_path_and_frees_the_scratch():
     with torch.no_grad():
         torch.testing.assert_close(net(_batch()), net.head(outer_fusion(
             [enc(_batch()[name]) for name, enc in net.encoders.items()])), rtol=0, atol=0)
+
+
+def test_autocast_training_keeps_the_plain_modules(monkeypatch):
+    torch.manual_seed(0)
+    net = TFN(SPECS, 1, TFNConfig(hidden=8, tensor_dim=3, post_hidden=6, dropout=0.3)).train()
+    monkeypatch.setattr("baselines.neural.tfn.outer_dropout_linear", lambda *a: pytest.fail("fused under autocast"))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = net(_batch())
+    assert out.dtype == torch.bfloat16  # the head's Linear ran autocast, as before
+    assert net.scratch.free == []
