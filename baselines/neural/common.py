@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
 from harness.data.dataset import MultimodalDataset
 from harness.errors import UserError
@@ -135,7 +134,7 @@ class ModalityEncoder(nn.Module):
     """One modality to one vector (the "subnet" of LF-DNN, TFN and LMF); zero when the modality is absent.
 
     ``mean``: masked mean over valid steps, then a two-layer MLP (TFN's audio/video subnet).
-    ``lstm``: an LSTM over the valid steps only (packed), last hidden state, then a linear map (TFN's
+    ``lstm``: an LSTM's output at the last valid step (its hidden state there), then a linear map (TFN's
     text subnet). A vector modality is a one-step sequence, for which both reduce to an MLP-like map.
     ``lstm:text`` (``lstm:`` + comma-separated modalities): an LSTM for those, ``mean`` for the rest, as the
     TFN/LMF papers (and MMSA) encode text with an LSTM and time-averaged audio/video with an MLP.
@@ -157,10 +156,11 @@ class ModalityEncoder(nn.Module):
 
     def forward(self, inp: ModalityInput) -> torch.Tensor:
         if self.kind == "lstm":
-            lengths = inp.mask.sum(1).cpu()
-            packed = pack_padded_sequence(inp.x, lengths, batch_first=True, enforce_sorted=False)
-            _, (h, _) = self.rnn(packed)
-            z = self.out(h[-1])
+            # Over the padded steps, then each row's last valid step: an LSTM never looks ahead and valid steps are a
+            # prefix, so this is the packed result up to rounding, but on the fused oneDNN kernel (packed input falls
+            # back to per-step autograd ops on a CPU).
+            out, _ = self.rnn(inp.x)
+            z = self.out(last_valid(out, inp.mask))
         else:
             z = self.out(masked_mean(inp.x, inp.mask))
         return z * inp.present[:, None].to(z.dtype)
