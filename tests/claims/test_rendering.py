@@ -27,6 +27,7 @@ from harness.claims.verdict import (
 from harness.errors import UserError
 from harness.report.leaderboard import build_leaderboard
 from harness.report.render import render
+from harness.report.uncertainty import NOT_BOOTSTRAPPED
 from harness.runs.predictions import ItemPredictions
 from harness.runs.record import SCHEMA_VERSION, RunRecord
 from harness.runs.runner import plan_run
@@ -438,12 +439,14 @@ def test_report_of_a_paper_whose_claims_name_no_task(results) -> None:
 
 
 def test_report_lists_every_seed_only_claim_and_has_no_extras_section_without_extras(results) -> None:
-    """Two claims judged on seed-only intervals; a suite whose runs recorded no numeric extras (the prior's)."""
+    """Two claims judged on seed-only intervals, for each of the two reasons the ledger gives (no predictions; a
+    class-retrieval metric is not bootstrapped); a suite whose runs recorded no numeric extras (the prior's)."""
     root, suite = results
     ledger = Ledger(root)
     f1 = dataclasses.replace(ABLATION, key="ablation-hurts-f1", statement="hidden width 8 costs 0.03 macro-F1",
                              metric="macro_f1", unit="", value=-0.03)
-    verdicts = [VERDICTS[3], Verdict(f1, INCONCLUSIVE, -0.03, 0.0141, 2, -0.2097, 0.1497, SEED_ONLY_DETAIL,
+    not_bootstrapped = f"paired t over seeds 0,1, p=0.205; seed-only: {NOT_BOOTSTRAPPED['class-retrieval']}"
+    verdicts = [VERDICTS[3], Verdict(f1, INCONCLUSIVE, -0.03, 0.0141, 2, -0.2097, 0.1497, not_bootstrapped,
                                      compared="a - b")]
     priors = {r.run_id for r in ledger.records(TASK) if r.spec.model == "prior"}
     report = paper_markdown([ABLATION, f1], verdicts, ledger, priors, "reproductions/toy/README.md")
