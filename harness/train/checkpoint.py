@@ -112,8 +112,9 @@ class StageStore:
             state, _ = load_checkpoint(path)
             try:
                 module.load_state_dict(state)
-            except RuntimeError as err:
-                raise UserError(f"checkpoint {path} does not fit the module: {str(err).splitlines()[0]}") from err
+            except RuntimeError as err:  # torch's first line only says "Error(s) in loading"; the rest says what
+                details = "; ".join(line.strip() for line in str(err).splitlines()[1:]) or str(err)
+                raise UserError(f"checkpoint {path} does not fit the module: {details}") from err
             return StageResult(stage, key, json.loads(meta.get(RECORD_META, "{}")), resumed=True)
         t0, c0 = time.perf_counter(), time.process_time()
         record = dict(train())
