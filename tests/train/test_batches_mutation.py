@@ -112,3 +112,19 @@ def test_a_removed_modality_is_flagged_absent_on_every_row() -> None:
     assert inputs["v"].present.tolist() == [False, False] and inputs["s"].present.tolist() == [True, True]
     assert inputs["v"].present.dtype == torch.bool
     assert inputs["v"].x.abs().sum() > 0  # the features stay: the model decides what absence means
+
+
+def test_every_tensor_lives_on_the_device_asked_for() -> None:
+    # the meta device stands in for a GPU (tensors with shapes and no storage): nothing may stay behind on the CPU
+    split = _split()
+    meta = torch.device("meta")
+    data = TensorData(split, Standardizer.fit(split, ("s", "v")), meta, missing=("v",))
+    assert data.device == meta
+    for tensors in (data.x, data.lengths_t, data.present):
+        assert {t.device for t in tensors.values()} == {meta}
+    assert data.y.device == meta
+    inputs, y = data.batch(np.array([2, 0]))
+    assert y.device == meta and y.shape == (2,)
+    for m in ("s", "v"):
+        assert {inputs[m].x.device, inputs[m].mask.device, inputs[m].present.device} == {meta}
+    assert inputs["s"].x.shape == (2, 2, 2) and inputs["s"].mask.shape == (2, 2)
