@@ -197,3 +197,15 @@ def test_a_checkpoint_that_does_not_fit_the_module_is_refused_saying_why(tmp_pat
         store.run("pre", "k", nn.Sequential(nn.Linear(2, 1)), lambda: pytest.fail("must not train over it"))
     assert str(err.value) == (f'checkpoint {path} does not fit the module: Missing key(s) in state_dict: "0.weight", '
                               '"0.bias".; Unexpected key(s) in state_dict: "bias", "weight".')
+
+
+def test_a_modules_own_one_line_refusal_is_passed_on_whole(tmp_path: Path) -> None:
+    class Strict(nn.Linear):
+        def load_state_dict(self, state, strict=True, assign=False):
+            raise RuntimeError("weights of an older layout")
+
+    store = StageStore(tmp_path)
+    store.run("pre", "k", _linear(1.0), dict)
+    with pytest.raises(UserError) as err:
+        store.run("pre", "k", Strict(2, 1), lambda: pytest.fail("must not train over it"))
+    assert str(err.value) == f"checkpoint {store.path('pre', 'k')} does not fit the module: weights of an older layout"
