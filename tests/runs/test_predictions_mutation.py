@@ -9,6 +9,7 @@ is refused with a message that names it, says what is wrong and how to recover.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +213,66 @@ def test_the_groups_of_a_file_come_back_by_name(tmp_path: Path) -> None:
     back = read_predictions(_file(tmp_path / "run.pred.npz", **{"group.speaker": speakers}))
     assert list(back.groups) == ["speaker"] and np.array_equal(back.groups["speaker"], speakers)
     assert back.argmax().tolist() == [1, 0, 1] and len(back) == 3
+
+
+# ---- records predictions: old records get their file from the old <run_id>.npz ------------------------------------
+
+def _old_style(results: Path, seed: int, change=None) -> Path:
+    """A prior run's record as written before ``predictions`` existed: no field, raw outputs in <run_id>.npz
+    (``change`` edits those arrays; it may drop some)."""
+    from harness.data.store import load_dataset
+    from harness.runs.runner import execute, plan_run
+    from harness.runs.store import load_predictions, record_path
+
+    record = execute(plan_run(TASK, "prior", seed), results)
+    path = record_path(results, record.spec)
+    item = load_predictions(results, record)
+    path.with_name(record.predictions).unlink()
+    raw = json.loads(path.read_text())
+    raw.pop("predictions")
+    path.write_text(json.dumps(raw))
+    split = load_dataset(TASK.dataset).split("test")
+    arrays = {"test.ids": split.ids.astype(str), "test.labels": split.labels, "test.output": item.output() * 0.5}
+    if change is not None:
+        change(arrays)
+    np.savez(path.with_suffix(".npz"), **arrays)
+    return path
+
+
+def test_records_predictions_converts_what_it_can_and_lists_the_rest(tmp_path: Path) -> None:
+    from harness.runs.backfill import backfill_predictions
+    from harness.runs.runner import execute, plan_run
+    from harness.runs.store import load_predictions, read_record
+
+    good = _old_style(tmp_path, 0)
+    before = good.read_bytes()
+    no_npz = _old_style(tmp_path, 1)
+    no_npz.with_suffix(".npz").unlink()
+    no_split = _old_style(tmp_path, 2, lambda a: a.pop("test.output"))
+    reordered = _old_style(tmp_path, 3, lambda a: a.update({"test.ids": a["test.ids"][::-1].copy()}))
+    relabelled = _old_style(tmp_path, 4, lambda a: a.update({"test.labels": 1 - a["test.labels"]}))
+    assert execute(plan_run(TASK, "prior", 5), tmp_path).predictions is not None  # already has its file
+    reasons = {
+        no_npz: "no old predictions file (<run_id>.npz) to convert; rerun with --force",
+        no_split: f"{no_split.stem}.npz unreadable or without the 'test' split ('test.output is not a file in the "
+                  "archive')",
+        reordered: "the 'test' items of the current data differ from the run's",
+        relabelled: "the 'test' labels of the current data differ from the run's",
+    }
+    dry = backfill_predictions(tmp_path, dry_run=True)
+    assert dry.written == [good.with_name(f"{good.stem}.pred.npz")] and dry.present == 1
+    assert dry.refused == list(reasons.items())
+    assert good.read_bytes() == before and good.with_suffix(".npz").exists() and not dry.written[0].exists()
+
+    report = backfill_predictions(tmp_path)
+    assert report.summary() == "\n".join(
+        ["1 predictions file(s) written, 1 record(s) already had one, 4 left as they were"]
+        + [f"  {path}: {why}" for path, why in reasons.items()])
+    record = read_record(good)
+    assert record.predictions == f"{good.stem}.pred.npz" and not good.with_suffix(".npz").exists()
+    item = load_predictions(tmp_path, record)
+    assert (item.form, item.split, item.width) == ("labels", "test", 2)
+    assert {k: v for k, v in json.loads(good.read_text()).items() if k != "predictions"} == json.loads(before)
+    for path in reasons:
+        assert read_record(path).predictions is None, path
+    assert backfill_predictions(tmp_path).present == 2
