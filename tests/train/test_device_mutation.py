@@ -85,10 +85,11 @@ def test_explicit_precisions_pass_through(monkeypatch, bf16: bool) -> None:
 
 def test_bf16_on_a_gpu_without_it_is_refused_naming_the_gpu(monkeypatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
+    names = {None: "Tesla T4", 0: "Tesla T4", 1: "Tesla V100"}  # None: the current device, GPU 0
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: names[getattr(device, "index", device)])
     with pytest.raises(UserError) as err:
-        resolve_precision("bf16", CUDA)
-    assert str(err.value) == "precision=bf16 is not supported on Tesla T4; use fp16 or fp32"
+        resolve_precision("bf16", torch.device("cuda", 1))  # names the run's GPU, not the current one
+    assert str(err.value) == "precision=bf16 is not supported on Tesla V100; use fp16 or fp32"
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
     assert resolve_precision("bf16", CUDA) == "bf16"
 
