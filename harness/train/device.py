@@ -70,11 +70,21 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
+def load_thread_pools() -> None:
+    """Load the native thread pools runs use besides torch's and NumPy's: SciPy's own OpenBLAS and scikit-learn's
+    OpenMP. threadpoolctl limits only libraries already loaded, so one first loaded inside a limited block kept
+    every core: the first run of a process that imported scikit-learn computed on more threads than the runs
+    after it (linear-early on synth-msa gave other floats in a fresh process than after any other run)."""
+    import scipy.linalg  # noqa: F401
+    import sklearn.utils._openmp_helpers  # noqa: F401
+
+
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Run torch and BLAS on one thread. For tiny networks more threads only add overhead, and on shared cores
     spinning OpenMP/BLAS threads slowed E-SSL runs about thirty-fold; it also makes CPU results independent of
-    the machine's thread count."""
+    the machine's thread count and of what ran before in the process."""
+    load_thread_pools()
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +58,16 @@ def test_a_cpu_run_fits_and_predicts_on_one_thread_and_restores_the_process_sett
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_library_first_loaded_inside_a_run_computes_on_one_thread_too() -> None:
+    """threadpoolctl limits only the libraries loaded when the block starts; scikit-learn (its OpenMP, SciPy's
+    OpenBLAS) first imported by a run must not keep every core (a fresh process, where nothing imported them)."""
+    code = ("from threadpoolctl import threadpool_info\n"
+            "from harness.train.device import one_thread\n"
+            "with one_thread():\n"
+            "    import sklearn.linear_model\n"
+            "    print(max(pool['num_threads'] for pool in threadpool_info()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"})
+    assert out.stdout.split() == ["1"]
