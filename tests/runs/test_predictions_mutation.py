@@ -217,25 +217,41 @@ def test_the_groups_of_a_file_come_back_by_name(tmp_path: Path) -> None:
 
 # ---- records predictions: old records get their file from the old <run_id>.npz ------------------------------------
 
-def _old_style(results: Path, seed: int, change=None) -> Path:
+def _old_style(results: Path, seed: int, change=None, task=TASK) -> Path:
     """A prior run's record as written before ``predictions`` existed: no field, raw outputs in <run_id>.npz
     (``change`` edits those arrays; it may drop some)."""
     from harness.data.store import load_dataset
     from harness.runs.runner import execute, plan_run
     from harness.runs.store import load_predictions, record_path
 
-    record = execute(plan_run(TASK, "prior", seed), results)
+    record = execute(plan_run(task, "prior", seed), results)
     path = record_path(results, record.spec)
     item = load_predictions(results, record)
     path.with_name(record.predictions).unlink()
     raw = json.loads(path.read_text())
     raw.pop("predictions")
     path.write_text(json.dumps(raw))
-    split = load_dataset(TASK.dataset).split("test")
+    split = load_dataset(task.dataset).split("test")
     arrays = {"test.ids": split.ids.astype(str), "test.labels": split.labels, "test.output": item.output() * 0.5}
     if change is not None:
         change(arrays)
     np.savez(path.with_suffix(".npz"), **arrays)
+    return path
+
+
+def _unprepared_task_record(results: Path) -> Path:
+    """An old-style record of a task whose data is not prepared here (cifar10, on data that is not current)."""
+    from harness.runs.runner import compute, plan_run
+    from harness.runs.store import record_path, write_record
+
+    record = compute(plan_run(TASK, "prior", 0)).record
+    cifar = get_task("cifar10")
+    spec = dataclasses.replace(record.spec, task=cifar.name, task_version=cifar.version, task_hash=cifar.spec_hash(),
+                               data_fingerprint="0" * 16)
+    path = record_path(results, spec)
+    write_record(path, dataclasses.replace(record, spec=spec, run_id=spec.run_id, predictions=None), None)
+    np.savez(path.with_suffix(".npz"), **{"test.ids": np.array(["a"]), "test.labels": np.array([0]),
+                                          "test.output": np.zeros((1, 2))})
     return path
 
 
@@ -246,33 +262,45 @@ def test_records_predictions_converts_what_it_can_and_lists_the_rest(tmp_path: P
 
     good = _old_style(tmp_path, 0)
     before = good.read_bytes()
+    digits = _old_style(tmp_path, 0, task=get_task("digits-views"))  # a task listed after one without data
     no_npz = _old_style(tmp_path, 1)
     no_npz.with_suffix(".npz").unlink()
     no_split = _old_style(tmp_path, 2, lambda a: a.pop("test.output"))
     reordered = _old_style(tmp_path, 3, lambda a: a.update({"test.ids": a["test.ids"][::-1].copy()}))
     relabelled = _old_style(tmp_path, 4, lambda a: a.update({"test.labels": 1 - a["test.labels"]}))
     assert execute(plan_run(TASK, "prior", 5), tmp_path).predictions is not None  # already has its file
+    pickled = _old_style(tmp_path, 6, lambda a: a.update({"test.ids": a["test.ids"].astype(object)}))
+    nan = _old_style(tmp_path, 7)
+    raw = json.loads(nan.read_text())
+    raw["metrics"]["test"]["accuracy"] = float("nan")  # the output gives a number: not this run's
+    nan.write_text(json.dumps(raw))
+    unprepared = _unprepared_task_record(tmp_path)
     reasons = {
         no_npz: "no old predictions file (<run_id>.npz) to convert; rerun with --force",
         no_split: f"{no_split.stem}.npz unreadable or without the 'test' split ('test.output is not a file in the "
                   "archive')",
         reordered: "the 'test' items of the current data differ from the run's",
         relabelled: "the 'test' labels of the current data differ from the run's",
+        pickled: f"{pickled.stem}.npz unreadable or without the 'test' split (Object arrays cannot be loaded when "
+                 "allow_pickle=False)",
+        nan: f"{nan.stem}.npz does not reproduce the record's test metrics",
     }
     dry = backfill_predictions(tmp_path, dry_run=True)
-    assert dry.written == [good.with_name(f"{good.stem}.pred.npz")] and dry.present == 1
+    assert dry.written == [p.with_name(f"{p.stem}.pred.npz") for p in (good, digits)] and dry.present == 1
     assert dry.refused == list(reasons.items())
     assert good.read_bytes() == before and good.with_suffix(".npz").exists() and not dry.written[0].exists()
 
     report = backfill_predictions(tmp_path)
     assert report.summary() == "\n".join(
-        ["1 predictions file(s) written, 1 record(s) already had one, 4 left as they were"]
+        ["2 predictions file(s) written, 1 record(s) already had one, 6 left as they were"]
         + [f"  {path}: {why}" for path, why in reasons.items()])
     record = read_record(good)
     assert record.predictions == f"{good.stem}.pred.npz" and not good.with_suffix(".npz").exists()
     item = load_predictions(tmp_path, record)
     assert (item.form, item.split, item.width) == ("labels", "test", 2)
     assert {k: v for k, v in json.loads(good.read_text()).items() if k != "predictions"} == json.loads(before)
-    for path in reasons:
+    assert load_predictions(tmp_path, read_record(digits)).width == 10
+    for path in [*reasons, unprepared]:  # left as they were
         assert read_record(path).predictions is None, path
-    assert backfill_predictions(tmp_path).present == 2
+        assert path.with_suffix(".npz").exists() == (path != no_npz), path
+    assert backfill_predictions(tmp_path).present == 3
