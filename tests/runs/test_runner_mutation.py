@@ -9,6 +9,7 @@ The models here answer at once, so the file stays fast under mutmut, which rerun
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import resource
 import time
@@ -59,7 +60,8 @@ class _Recorder:
     info = INFO
 
     def __init__(self, task, data, config, seed) -> None:
-        SEEN.update(build=(task.name, config, seed), draw=(np.random.random(), float(torch.rand(1))), predict=[])
+        SEEN.update(build=(task.name, config, seed), data=data, draw=(np.random.random(), float(torch.rand(1))),
+                    predict=[], predicted=[])
 
     def fit(self, train, select) -> None:
         SEEN.update(fit=(train.ids.copy(), select.ids.copy()), threads=torch.get_num_threads())
@@ -67,6 +69,28 @@ class _Recorder:
 
     def predict(self, split) -> np.ndarray:
         SEEN["predict"].append(split.ids.copy())
+        SEEN["predicted"].append(_digest(split))
+        return _score(split)
+
+
+def _digest(split) -> str:
+    """What a prediction depends on: the items and their features."""
+    digest = hashlib.sha256(np.asarray(split.ids).astype(str).tobytes())
+    for name in sorted(split.features):
+        digest.update(np.ascontiguousarray(split.features[name]).tobytes())
+    return digest.hexdigest()
+
+
+class _NoInfo:
+    """A model that reports nothing about its training: the record gets FitInfo's defaults."""
+
+    def __init__(self, task, data, config, seed) -> None:
+        pass
+
+    def fit(self, train, select) -> None:
+        pass
+
+    def predict(self, split) -> np.ndarray:
         return _score(split)
 
 
@@ -93,13 +117,13 @@ class _OnGpu(_Recorder):
 
 
 MODELS_HERE = {"test-recorder": _Recorder, "test-crash": _Crash, "test-diverge": _Diverge,
-               "test-inf-report": _InfOnReport, "test-on-gpu": _OnGpu}
+               "test-inf-report": _InfOnReport, "test-on-gpu": _OnGpu, "test-no-info": _NoInfo}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _test_models():
     for name, cls in MODELS_HERE.items():
-        register_model(name, config=_Config, description=name, target_kinds=("binary",))(
+        register_model(name, config=_Config, description=name, target_kinds=("binary", "single-label"))(
             lambda task, data, config, seed, cls=cls: cls(task, data, config, seed))
     yield
     for name in MODELS_HERE:
@@ -129,18 +153,20 @@ def test_fit_gets_the_train_and_select_splits_never_the_report_split(tmp_path: P
 def test_the_model_is_built_seeded_with_its_seed_and_its_config(tmp_path: Path) -> None:
     compute(plan_run(TASK, "test-recorder", 3))
     assert SEEN["build"] == ("breast-cancer-views", _Config(), 3)  # the stored list is a tuple again
+    assert np.array_equal(SEEN["data"].split("test").ids, _ids("test"))
     seed_everything(3)
     assert SEEN["draw"] == (np.random.random(), float(torch.rand(1)))
 
 
 def test_an_ok_record_holds_what_the_model_reported_and_what_was_scored(tmp_path: Path) -> None:
     spec = plan_run(TASK, "test-recorder", 3)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before, started_at = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
     outcome = compute(spec)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    record = outcome.record
+    elapsed, after = time.perf_counter() - started_at, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    record, predicted = outcome.record, list(SEEN["predicted"])
     data = load_dataset(TASK.dataset)
     valid, test = data.split("valid"), data.split("test")
+    assert predicted.count(_digest(test)) == 1, "the clean report split is predicted once (robustness reuses it)"
     assert (record.status, record.reason, record.traceback) == ("ok", None, None)
     assert (record.schema_version, record.run_id, record.spec) == (SCHEMA_VERSION, spec.run_id, spec)
     assert (record.task_display, record.synthetic, record.primary_metric) == (
@@ -160,7 +186,7 @@ def test_an_ok_record_holds_what_the_model_reported_and_what_was_scored(tmp_path
     assert np.array_equal(outcome.predictions.stored, item.stored)
     assert np.array_equal(outcome.predictions.ids, test.ids.astype(str))
     assert record.provenance["distributed"] == {"world_size": 1, "backend": None}
-    assert FIT_SLEEP_S <= record.fit_time_s < record.wall_time_s
+    assert FIT_SLEEP_S <= record.fit_time_s < record.wall_time_s <= elapsed
     assert 0 <= record.predict_time_s < FIT_SLEEP_S
     assert record.latency_ms_per_sample == 1000 * record.predict_time_s / (len(valid) + len(test))
     assert before / 1024 <= record.peak_rss_mb <= after / 1024
@@ -179,6 +205,30 @@ def test_a_cpu_run_computes_on_one_thread_and_a_gpu_run_keeps_its_threads(tmp_pa
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(previous)
+
+
+def test_a_model_that_reports_nothing_gets_the_default_training_report(tmp_path: Path) -> None:
+    record = compute(plan_run(TASK, "test-no-info", 0)).record
+    assert record.ok and (record.device, record.precision, record.n_parameters) == ("cpu", "fp32", 0)
+    assert (record.best_epoch, record.history, record.extras) == (None, [], {})
+
+
+def test_a_fold_run_fits_and_scores_that_folds_splits(tmp_path: Path) -> None:
+    from harness.tasks import TASKS
+    from harness.tasks.folds import task_view
+
+    task = dataclasses.replace(TASK, name="breast-cancer-folds", folds=FoldProtocol(k=3, split="train"))
+    TASKS.add(task.name, task, replace=True)
+    try:
+        record = compute(plan_run(task, "test-recorder", 0, fold=1)).record
+    finally:
+        TASKS.remove(task.name)
+    view = task_view(task, load_dataset(TASK.dataset), 1)
+    assert record.ok and record.spec.fold == 1
+    assert np.array_equal(SEEN["fit"][0], view.split("train").ids)
+    assert np.array_equal(SEEN["fit"][1], view.split("valid").ids)
+    report = view.split("test")
+    assert record.metrics["test"] == compute_metrics(TASK.metrics, report.labels, _score(report))
 
 
 # ---- failures: a failed record, nothing of the half-finished run ---------------------------------------------------
@@ -273,6 +323,17 @@ def test_a_stored_failure_is_run_again_and_replaced(tmp_path: Path, monkeypatch)
     assert again.ok and not again.cached and "fit" in SEEN and read_record(record_path(tmp_path, spec)).ok
 
 
+def test_a_stored_ok_record_is_served_unless_forced(tmp_path: Path) -> None:
+    from harness.runs.runner import cached_record
+
+    spec = plan_run(TASK, "test-recorder", 0)
+    assert cached_record(spec, tmp_path) is None
+    stored = execute(spec, tmp_path)
+    served = cached_record(spec, tmp_path)
+    assert served == stored and served.cached
+    assert cached_record(spec, tmp_path, force=True) is None
+
+
 def test_an_unmigrated_v1_record_is_named_with_the_command_to_migrate(tmp_path: Path) -> None:
     from harness.runs.migrate import legacy_path
 
@@ -299,8 +360,10 @@ def test_plan_refusals_say_what_is_wrong() -> None:
     folded = dataclasses.replace(TASK, folds=FoldProtocol(k=3, split="train"))
     for fold in (None, 3, -1):
         assert refusal(folded, fold=fold) == f"task 'breast-cancer-views' has 3 folds (0..2); got fold {fold}"
-    assert refusal(get_task("synth-msa")) == ("model 'test-recorder' supports binary tasks, but 'synth-msa' is "
-                                              "regression")
+    assert refusal(get_task("synth-msa")) == ("model 'test-recorder' supports binary, single-label tasks, but "
+                                              "'synth-msa' is regression")
+    made_here = dataclasses.replace(TASK, name="made-here", dataset="no-such-data")  # from no task file
+    assert refusal(made_here).startswith("task 'made-here' (built in): unknown dataset 'no-such-data'")
     unknown = refusal(dataclasses.replace(TASK, dataset="no-such-data"))
     assert unknown.startswith(f"task 'breast-cancer-views' ({ORIGINS['breast-cancer-views']}): unknown dataset "
                               "'no-such-data'")
@@ -312,6 +375,13 @@ def test_plan_refusals_say_what_is_wrong() -> None:
 
 def test_a_fold_task_plans_one_run_per_fold() -> None:
     folded = dataclasses.replace(TASK, folds=FoldProtocol(k=3, split="train"))
-    assert [spec.fold for spec in plan_runs(folded, "test-recorder", 0)] == [0, 1, 2]
+    assert [(spec.fold, spec.seed) for spec in plan_runs(folded, "test-recorder", 4)] == [(0, 4), (1, 4), (2, 4)]
     assert [spec.fold for spec in plan_runs(TASK, "test-recorder", 0, {"rate": "0.25"})] == [None]
     assert plan_runs(TASK, "test-recorder", 0, {"rate": "0.25"})[0].config == {"sizes": [4, 2], "rate": 0.25}
+
+
+def test_the_task_is_checked_against_the_data_version_the_run_is_keyed_by(monkeypatch) -> None:
+    checked = []
+    monkeypatch.setattr("harness.runs.runner.check_task_data", lambda task, fingerprint: checked.append(fingerprint))
+    spec = plan_run(TASK, "test-recorder", 0)
+    assert checked == [spec.data_fingerprint] and len(spec.data_fingerprint) == 16
