@@ -8,6 +8,7 @@ property is visible in the outputs.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from harness.train import TorchModel, TrainConfig
-from harness.train.batches import ModalitySpec
+from harness.train.batches import ModalitySpec, Standardizer
 from harness.train.checkpoint import checkpoint_metadata, load_checkpoint
 from harness.train.device import DEVICE_ENV
 from tests.train.tiny import tiny_msa, tiny_views
@@ -81,12 +82,16 @@ def test_classification_targets_are_class_indices_and_regression_defaults_to_l1(
     mse = TorchModel(msa_task, msa, CONFIG, 0, _PerModality, ("text", "audio"), regression_loss="mse",
                      progress=False)
     assert mse.objective.loss(out, y).item() == 5.0
+    test = msa.split("test")
+    test = dataclasses.replace(test, labels=test.labels.astype(np.float64))  # e.g. labels read from a CSV
+    regression.standardizer = Standardizer.fit(msa.split("train"), ("text", "audio"))
+    assert regression.tensors(test).y.dtype == torch.float32  # the dtype the loss and the outputs use
 
 
 def test_fit_standardises_with_training_statistics_and_reports_the_training() -> None:
     task, data = tiny_views()
     model = _model()
-    with pytest.raises(AssertionError, match="fit"):
+    with pytest.raises(AssertionError, match=r"^fit\(\) or load\(\) first$"):
         model.tensors(data.split("test"))
     model.fit(data.split("train"), data.split("valid"))
     mean, std = model.standardizer.stats["left"]
@@ -116,7 +121,7 @@ def test_predictions_with_a_modality_removed_are_the_other_modalitys_alone() -> 
 def test_a_saved_model_predicts_the_same_after_loading(tmp_path: Path) -> None:
     task, data = tiny_views()
     model = _model(seed=0)
-    with pytest.raises(AssertionError, match="fit"):
+    with pytest.raises(AssertionError, match=r"^fit\(\) first$"):
         model.save(tmp_path / "early.safetensors")
     model.fit(data.split("train"), data.split("valid"))
     path = tmp_path / "m.safetensors"
@@ -137,3 +142,21 @@ def test_a_model_on_part_of_the_modalities_sizes_only_those() -> None:
     task, data = tiny_views()
     model = TorchModel(task, data, CONFIG, 0, _PerModality, ("right",), progress=False)
     assert [s.name for s in model.specs] == ["right"] and model.info.n_parameters == 3 * 3 + 3
+
+
+def test_the_network_and_its_inputs_live_on_the_device_asked_for() -> None:
+    # the meta device stands in for a GPU: weights and every input tensor must be moved there
+    task, data = tiny_views()
+    model = TorchModel(task, data, dataclasses.replace(CONFIG, precision="bf16"), 0, _PerModality,
+                       ("left", "right"), device="meta", progress=False)
+    assert {p.device for p in model.network.parameters()} == {torch.device("meta")}
+    assert (model.info.device, model.info.precision) == ("meta", "bf16")
+    model.standardizer = Standardizer.fit(data.split("train"), ("left", "right"))
+    rows = model.tensors(data.split("test"))
+    assert {rows.x["left"].device, rows.present["right"].device, rows.y.device} == {torch.device("meta")}
+
+
+def test_progress_output_is_on_by_default_and_off_when_asked() -> None:
+    task, data = tiny_views()
+    assert TorchModel(task, data, CONFIG, 0, _PerModality, ("left",)).trainer.progress is True
+    assert _model().trainer.progress is False  # e.g. worker processes, whose bars would interleave
