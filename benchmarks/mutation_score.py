@@ -50,8 +50,11 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "metrics": (["harness/metrics/*"], ["tests/metrics"]),
     # test_ddp spawns two processes per mutant (minutes each); the hooks/trainer tests reach the same code.
     # (batches.py's padding statistics are tested in tests/data)
+    # (tests/train/test_checkpoint.py resumes in a fresh process, which imports the unmutated harness)
     "train": (["harness/train/*"], ["tests/train/test_hooks.py", "tests/train/test_trainer.py",
-                                    "tests/train/test_mutation_train.py", "tests/data/test_padding_statistics.py"]),
+                                    "tests/train/test_mutation_train.py", "tests/data/test_padding_statistics.py",
+                                    "tests/train/test_batches_mutation.py", "tests/train/test_checkpoint_mutation.py",
+                                    "tests/train/test_device_mutation.py", "tests/train/test_model_mutation.py"]),
     "splits": (["harness/data/splits.py", "harness/data/dataset.py"],
                [f"tests/data/test_{name}.py" for name in ("core_datasets", "structured_samples", "padding_statistics",
                                                           "generic", "synthetic_conversation", "folds",
@@ -215,6 +218,13 @@ EQUIVALENT: dict[str, str] = {
     "harness.claims.claim.x__protocol__mutmut_44": "_claim and _report check the same seeds (with where) first, so "
     "_protocol's refusal is never the one raised",
     **{f"harness.claims.ledger.xǁLedgerǁarm_values__mutmut_{i}": _ZIP for i in (52, 55, 56)},
+    "harness.train.batches.xǁStandardizerǁfit__mutmut_8": "astype(None) is astype(float64)",
+    **{f"harness.train.batches.xǁTensorDataǁ__init____mutmut_{i}": "torch.full with a bool fill value is a bool "
+       "tensor already" for i in (37, 41)},
+    **{f"harness.train.batches.xǁTensorDataǁbatch__mutmut_{i}": "the row index left on the CPU: indexing takes a CPU "
+       "index for a tensor on any device (it copies the index); the values are the same" for i in (2, 4)},
+    **{f"harness.train.batches.xǁTensorDataǁbatch__mutmut_{i}": "non_blocking only changes when the copy to the "
+       "device happens, not what arrives" for i in (5, 7)},
     "harness.train.optim.x_adamw__mutmut_1": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_adamw__mutmut_2": 'any schedule but "cosine" means none, as "none" does',
     "harness.train.optim.x_warmup_cosine__mutmut_8": "max(2, warmup) differs only for warmup 1, whose one warm-up "
