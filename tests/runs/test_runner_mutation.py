@@ -99,6 +99,21 @@ class _Crash(_Recorder):
         raise RuntimeError("boom")
 
 
+class _DeepCrash(_Recorder):
+    """Crashes 13 calls deep (two alternating functions: Python folds only repeats of one and the same frame)."""
+
+    def fit(self, train, select) -> None:
+        self._down(12)
+
+    def _down(self, depth: int) -> None:
+        if not depth:
+            raise RuntimeError("deep")
+        self._across(depth - 1)
+
+    def _across(self, depth: int) -> None:
+        self._down(depth)
+
+
 class _Diverge(_Recorder):
     def fit(self, train, select) -> None:
         raise NonFiniteError("loss is nan at epoch 3")
@@ -117,7 +132,8 @@ class _OnGpu(_Recorder):
 
 
 MODELS_HERE = {"test-recorder": _Recorder, "test-crash": _Crash, "test-diverge": _Diverge,
-               "test-inf-report": _InfOnReport, "test-on-gpu": _OnGpu, "test-no-info": _NoInfo}
+               "test-inf-report": _InfOnReport, "test-on-gpu": _OnGpu, "test-no-info": _NoInfo,
+               "test-deep-crash": _DeepCrash}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -258,6 +274,13 @@ def test_a_crash_is_a_failed_record_with_its_reason_and_traceback(tmp_path: Path
     assert record.traceback.startswith("Traceback (most recent call last):")
     assert record.traceback.endswith('raise RuntimeError("boom")\nRuntimeError: boom\n')
     assert f"run {spec.run_id} failed: boom" in caplog.messages
+
+
+def test_a_deep_crash_keeps_the_eight_outermost_frames(tmp_path: Path) -> None:
+    # a record stays small whatever the depth of the crash; the outermost frames say which call of the runner failed
+    record = compute(plan_run(TASK, "test-deep-crash", 0)).record
+    frames = [line for line in record.traceback.splitlines() if line.startswith('  File "')]
+    assert len(frames) == 8 and "in _compute" in frames[0] and record.reason == "RuntimeError: deep"
 
 
 def test_a_failure_after_scoring_keeps_none_of_the_scores(tmp_path: Path, monkeypatch) -> None:
