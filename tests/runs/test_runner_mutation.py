@@ -280,7 +280,7 @@ def test_a_deep_crash_keeps_the_eight_outermost_frames(tmp_path: Path) -> None:
     # a record stays small whatever the depth of the crash; the outermost frames say which call of the runner failed
     record = compute(plan_run(TASK, "test-deep-crash", 0)).record
     frames = [line for line in record.traceback.splitlines() if line.startswith('  File "')]
-    assert len(frames) == 8 and "in _compute" in frames[0] and record.reason == "RuntimeError: deep"
+    assert len(frames) == 8 and "harness/runs/runner.py" in frames[0] and record.reason == "RuntimeError: deep"
 
 
 def test_a_failure_after_scoring_keeps_none_of_the_scores(tmp_path: Path, monkeypatch) -> None:
