@@ -46,7 +46,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "claims": (["harness/claims/*"], ["tests/claims"]),
     # tests/runs/test_execute.py runs a process pool, which hangs inside mutmut's stats process
     "runs": (["harness/runs/*"], [f"tests/runs/test_{name}.py" for name in (
-        "runner", "record", "current_records", "migrate", "predictions", "mutation_runs")]),
+        "runner", "record", "current_records", "migrate", "predictions", "mutation_runs",
+        "backfill", "runner_mutation", "predictions_mutation", "migrate_mutation")]),
     "metrics": (["harness/metrics/*"], ["tests/metrics"]),
     # test_ddp spawns two processes per mutant (minutes each); the hooks/trainer tests reach the same code.
     # (batches.py's padding statistics are tested in tests/data)
@@ -169,6 +170,26 @@ EQUIVALENT: dict[str, str] = {
     **{f"harness.runs.record.x_parse_record__mutmut_{i}": "the '(record)' label of an error without a location: "
        "parse_record refuses anything but a JSON object before validating, so every schema error has one"
        for i in (37, 38)},
+    "harness.runs.predictions.x__small_int__mutmut_5": '"XXiuXX" still holds the kinds i and u',
+    **{k: "allow_pickle=False is np.load's default" for k in (
+        "harness.runs.predictions.x_read_predictions__mutmut_11", "harness.runs.backfill.x__backfill_one__mutmut_20")},
+    **{k: "allow_pickle=None is falsy: object arrays are refused as with False" for k in (
+        "harness.runs.predictions.x_read_predictions__mutmut_9", "harness.runs.backfill.x__backfill_one__mutmut_18")},
+    "harness.runs.predictions.xǁItemPredictionsǁoutput__mutmut_25": "np.argsort's default axis is -1, axis 1 of the "
+    "2-D mask",
+    "harness.runs.predictions.xǁItemPredictionsǁoutput__mutmut_31": 'numpy reads sort kinds case-insensitively: '
+    '"STABLE" is stable',
+    "harness.runs.runner.x__compute__mutmut_131": "max(2, n) and max(1, n) differ only below 2 scored items, which "
+    "the task schema (select != report) and the empty-split refusal rule out",
+    "harness.runs.migrate.x_migrate_v1__mutmut_55": "allow_nan=True is json.dumps' default",
+    **{f"harness.runs.migrate.x_v1_run_id__mutmut_{i}": "json.dumps calls default only for values JSON cannot hold; "
+       "v1 specs come from JSON records or make_spec's plain config" for i in (4, 7)},
+    "harness.runs.backfill.x__backfill_one__mutmut_74": "backfill reads current records only, whose task hash covers "
+    "the metric list: the task's metrics are the record's",
+    **{f"harness.runs.backfill.x__backfill_one__mutmut_{i}": "cached is not a stored field: the new record is only "
+       "written and read back" for i in (80, 83, 84)},
+    "harness.runs.backfill.x_backfill_predictions__mutmut_10": '"" and None are both falsy: the report split loads on '
+    "the first record either way",
     "harness.runs.record.x_dump_record__mutmut_8": "allow_nan=True is json.dumps' default",
     # harness.claims (rules v1-v3, the ledger, the loader, diff and the commands)
     **{_V + f: "per-seed values reach the rules as Python floats (Ledger.values): the array is float64 either way"
@@ -248,6 +269,8 @@ UNREACHABLE: dict[str, str] = {
        "that itself holds ':' (none here); platform.processor() is non-empty here" for i in (10, 11, 13, 15)},
     **{f"harness.runs.provenance.x__git__mutmut_{i}": "the git timeout matters only when git hangs for 10 s"
        for i in (5, 9, 17)},
+    "harness.runs.backfill.x__backfill_one__mutmut_58": "needs a metric that is nan on an ok record's finite stored "
+    "outputs; the runner fails non-finite runs and no metric of a prepared-data task is nan on finite outputs",
     **{f"harness.runs.provenance.x__gpu_name__mutmut_{i}": _GPU for i in (1, 3, 4)},
     **{f"harness.runs.provenance.x_distributed__mutmut_{i}": _DDP + " (tests/sweep/test_torchrun.py checks the "
        "recorded world size and backend, outside the runs selection)" for i in range(2, 7)},
