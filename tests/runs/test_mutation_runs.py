@@ -330,13 +330,13 @@ def test_last_commit_is_the_newest_commit_that_changed_any_of_the_paths() -> Non
 
     from harness.runs import provenance as prov
 
-    paths = ("harness/runs/spec.py", "harness/runs/provenance.py")
+    paths = (":/harness/runs/spec.py", ":/harness/runs/provenance.py")  # from the top, wherever REPO is
     git = subprocess.run(["git", "-C", str(prov.REPO), "log", "-1", "--format=%H", "--", *paths], capture_output=True,
                          text=True)
     if git.returncode or not git.stdout.strip():
         pytest.skip("not a git checkout with history")
     assert prov.last_commit(*paths) == git.stdout.strip() and len(git.stdout.strip()) == 40
-    assert prov.last_commit("no/such/path/in/any/commit") is None
+    assert prov.last_commit(":/no/such/path/in/any/commit") is None
 
 
 def test_a_single_process_run_reports_world_size_one_and_no_backend() -> None:
