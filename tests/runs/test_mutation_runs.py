@@ -324,7 +324,7 @@ def test_provenance_reads_git_the_cpu_and_package_versions(monkeypatch) -> None:
     assert prov._versions() == {"numpy": metadata.version("numpy"), "no-such-package-xyz": None}
 
 
-def test_last_commit_is_the_newest_commit_that_changed_any_of_the_paths() -> None:
+def test_last_commit_is_gits_newest_commit_over_all_the_paths() -> None:
     """The site footer's code commit: git's answer over all the paths at once; None where git has none."""
     import subprocess
 
