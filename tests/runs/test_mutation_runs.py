@@ -337,6 +337,10 @@ def test_last_commit_is_gits_newest_commit_over_all_the_paths() -> None:
         pytest.skip("not a git checkout with history")
     assert prov.last_commit(*paths) == git.stdout.strip() and len(git.stdout.strip()) == 40
     assert prov.last_commit(":/no/such/path/in/any/commit") is None
+    gone = ":/benchmarks/results/vs_mmsa_cpu_mult.json"  # deleted from the tree: still a path, not a revision
+    deleted_in = subprocess.run(["git", "-C", str(prov.REPO), "log", "-1", "--format=%H", "--", gone],
+                                capture_output=True, text=True).stdout.strip()
+    assert deleted_in and prov.last_commit(gone) == deleted_in
 
 
 def test_a_single_process_run_reports_world_size_one_and_no_backend() -> None:
