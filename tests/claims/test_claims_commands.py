@@ -10,13 +10,13 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from harness.claims.verdict import OUTCOMES
 from harness.cli import main
 from harness.models import MODELS, FitInfo, register_model
 from harness.papers import REPRODUCTIONS, Reproduction
+from tests.claims.toy_models import Centroid
 
 PAPER = "aaa-ctoy"  # sorts first, so `mmrepro claims` lists it before every real paper
 LOGGER = "harness.claims.commands"
@@ -25,20 +25,6 @@ LOGGER = "harness.claims.commands"
 @dataclass(frozen=True)
 class _NoConfig:
     pass
-
-
-class _Centroid:
-    """Nearest class mean on the concatenated views: fast, deterministic, and well above the prior."""
-
-    info = FitInfo()
-
-    def fit(self, train, valid) -> None:
-        x = np.concatenate(list(train.features.values()), axis=1)
-        self.means = np.stack([x[train.labels == c].mean(0) for c in range(10)])
-
-    def predict(self, split) -> np.ndarray:
-        x = np.concatenate(list(split.features.values()), axis=1)
-        return -((x[:, None, :] - self.means[None]) ** 2).sum(-1)
 
 
 class _Broken:
@@ -51,7 +37,7 @@ class _Broken:
 @pytest.fixture(scope="module", autouse=True)
 def _models():
     register_model("ctest-centroid", config=_NoConfig, description="nearest class mean",
-                   target_kinds=("single-label",))(lambda task, data, config, seed: _Centroid())
+                   target_kinds=("single-label",))(lambda task, data, config, seed: Centroid())
     register_model("ctest-broken", config=_NoConfig, description="fails in fit",
                    target_kinds=("single-label",))(lambda task, data, config, seed: _Broken())
     yield

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from harness.claims.claim import Arm, Claim, Paper, Report
@@ -22,10 +21,11 @@ from harness.claims.verdict import (
     SUPPORTED,
 )
 from harness.cli import main
-from harness.models import MODELS, FitInfo, register_model
+from harness.models import MODELS, register_model
 from harness.papers import REPRODUCTIONS, Reproduction
 from harness.runs.runner import execute, plan_run
 from harness.tasks import get_task
+from tests.claims.toy_models import Centroid
 
 PAPER = Paper("toy", "A toy paper", "Venue", 2022, "https://example.org")
 SEEDS = (0, 1, 2)
@@ -36,24 +36,10 @@ class _CentroidConfig:
     shrink: float = 0.0
 
 
-class _Centroid:
-    """Nearest class mean on the concatenated views: a fast, deterministic model that beats the prior."""
-
-    info = FitInfo()
-
-    def fit(self, train, valid) -> None:
-        x = np.concatenate(list(train.features.values()), axis=1)
-        self.means = np.stack([x[train.labels == c].mean(0) for c in range(10)])
-
-    def predict(self, split) -> np.ndarray:
-        x = np.concatenate(list(split.features.values()), axis=1)
-        return -((x[:, None, :] - self.means[None]) ** 2).sum(-1)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _centroid_model():
     register_model("test-centroid", config=_CentroidConfig, description="nearest class mean",
-                   target_kinds=("single-label",))(lambda task, data, config, seed: _Centroid())
+                   target_kinds=("single-label",))(lambda task, data, config, seed: Centroid())
     yield
     MODELS.remove("test-centroid")
 
